@@ -1,0 +1,206 @@
+//! The one home of hyperparameters: [`TrainConfig`] with its `Default`, shared by the CLI, the tests and
+//! the wasm API (where it arrives as a camelCase JS object and unknown keys are refused).
+
+use candle_core::{bail, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// Which network to build. The names are part of the weights-file format (safetensors metadata).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ModelKind {
+    /// 784-128-ReLU-dropout(0.2)-10.
+    #[serde(rename = "mlp")]
+    Mlp,
+    /// The classic Keras CNN: conv32-pool-conv64-pool-conv64-dense64-dense10 (93,322 parameters).
+    #[serde(rename = "cnn")]
+    Cnn,
+    /// A deeper CNN with batch-norm and dropout.
+    #[serde(rename = "cnn-large")]
+    CnnLarge,
+}
+
+impl ModelKind {
+    /// Every model, in order of size.
+    pub const ALL: [ModelKind; 3] = [ModelKind::Mlp, ModelKind::Cnn, ModelKind::CnnLarge];
+
+    /// The name used on the command line, in the UI and in weights files.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Mlp => "mlp",
+            ModelKind::Cnn => "cnn",
+            ModelKind::CnnLarge => "cnn-large",
+        }
+    }
+}
+
+impl fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = candle_core::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match ModelKind::ALL.iter().find(|k| k.name() == s) {
+            Some(k) => Ok(*k),
+            None => bail!("unknown model '{s}' (expected mlp, cnn or cnn-large)"),
+        }
+    }
+}
+
+/// Which optimizer updates the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OptimizerKind {
+    /// Adam (AdamW with no weight decay unless `weight_decay` is set).
+    Adam,
+    /// AdamW: Adam with decoupled weight decay.
+    Adamw,
+    /// SGD with (heavy-ball) momentum.
+    Sgd,
+}
+
+impl OptimizerKind {
+    /// The name used on the command line and in the UI.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::Adamw => "adamw",
+            OptimizerKind::Sgd => "sgd",
+        }
+    }
+}
+
+impl FromStr for OptimizerKind {
+    type Err = candle_core::Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "adam" => Ok(OptimizerKind::Adam),
+            "adamw" => Ok(OptimizerKind::Adamw),
+            "sgd" => Ok(OptimizerKind::Sgd),
+            _ => bail!("unknown optimizer '{s}' (expected adam, adamw or sgd)"),
+        }
+    }
+}
+
+/// Learning rate used when fine-tuning a trained model on the user's own digits.
+pub const FINE_TUNE_LEARNING_RATE: f64 = 1e-4;
+
+/// Every hyperparameter of a training run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct TrainConfig {
+    /// The network.
+    pub model: ModelKind,
+    /// The optimizer.
+    pub optimizer: OptimizerKind,
+    /// Step size; 1e-3 from scratch, [`FINE_TUNE_LEARNING_RATE`] for fine-tuning.
+    pub learning_rate: f64,
+    /// Images per training step.
+    pub batch_size: usize,
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Seed for weight initialisation, shuffling and dropout: the same seed gives the same numbers.
+    pub seed: u64,
+    /// Decoupled weight decay (AdamW) or L2 factor (SGD).
+    pub weight_decay: f64,
+    /// Momentum for SGD.
+    pub momentum: f64,
+    /// Images held out from the training set for validation.
+    pub validation_size: usize,
+    /// The largest batch one `train_batch`/`predict` call accepts (bounds memory).
+    pub max_batch_size: usize,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            model: ModelKind::Cnn,
+            optimizer: OptimizerKind::Adam,
+            learning_rate: 1e-3,
+            batch_size: 64,
+            epochs: 3,
+            seed: 1,
+            weight_decay: 0.0,
+            momentum: 0.9,
+            validation_size: 5_000,
+            max_batch_size: 1_024,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// A config for `model` with every other value at its default.
+    pub fn for_model(model: ModelKind) -> Self {
+        Self { model, ..Self::default() }
+    }
+
+    /// Rejects values no run can use, naming the field.
+    pub fn validate(&self) -> Result<()> {
+        check_learning_rate(self.learning_rate)?;
+        if self.max_batch_size == 0 || self.max_batch_size > 65_536 {
+            bail!("maxBatchSize must be between 1 and 65536, got {}", self.max_batch_size)
+        }
+        if self.batch_size == 0 || self.batch_size > self.max_batch_size {
+            bail!("batchSize must be between 1 and maxBatchSize ({}), got {}", self.max_batch_size, self.batch_size)
+        }
+        if self.epochs == 0 || self.epochs > 1_000 {
+            bail!("epochs must be between 1 and 1000, got {}", self.epochs)
+        }
+        if !self.weight_decay.is_finite() || !(0.0..1.0).contains(&self.weight_decay) {
+            bail!("weightDecay must be a finite number in [0, 1), got {}", self.weight_decay)
+        }
+        if !self.momentum.is_finite() || !(0.0..1.0).contains(&self.momentum) {
+            bail!("momentum must be a finite number in [0, 1), got {}", self.momentum)
+        }
+        Ok(())
+    }
+}
+
+/// A learning rate must be a finite number in (0, 10].
+pub fn check_learning_rate(lr: f64) -> Result<()> {
+    if !lr.is_finite() || lr <= 0.0 || lr > 10.0 {
+        bail!("learningRate must be a finite number in (0, 10], got {lr}")
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_the_documented_ones_and_valid() {
+        let c = TrainConfig::default();
+        assert_eq!((c.model, c.optimizer, c.learning_rate, c.batch_size), (ModelKind::Cnn, OptimizerKind::Adam, 1e-3, 64));
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn json_is_camel_case_and_unknown_keys_fail() {
+        let c: TrainConfig = serde_json::from_str(r#"{"model":"cnn-large","learningRate":0.01}"#).unwrap();
+        assert_eq!(c.model, ModelKind::CnnLarge);
+        assert_eq!(c.learning_rate, 0.01);
+        assert_eq!(c.batch_size, 64);
+        let e = serde_json::from_str::<TrainConfig>(r#"{"learning_rate":0.01}"#).unwrap_err().to_string();
+        assert!(e.contains("unknown field"), "{e}");
+        assert!(serde_json::from_str::<TrainConfig>(r#"{"model":"resnet"}"#).is_err());
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let bad = |f: fn(&mut TrainConfig)| {
+            let mut c = TrainConfig::default();
+            f(&mut c);
+            c.validate().unwrap_err().to_string()
+        };
+        assert!(bad(|c| c.learning_rate = -1.0).contains("learningRate"));
+        assert!(bad(|c| c.learning_rate = f64::NAN).contains("learningRate"));
+        assert!(bad(|c| c.batch_size = 0).contains("batchSize"));
+        assert!(bad(|c| c.batch_size = 5000).contains("batchSize"));
+        assert!(bad(|c| c.momentum = 1.5).contains("momentum"));
+        assert!("cnn".parse::<ModelKind>().is_ok() && "x".parse::<ModelKind>().is_err());
+    }
+}

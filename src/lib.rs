@@ -1,0 +1,26 @@
+//! # Inkling
+//!
+//! Train a handwritten-digit network in the browser. This crate is the pure Rust core (Candle models,
+//! training, metrics, checkpoints, data and drawing preprocessing), used natively by the `inkling` CLI
+//! and compiled to wasm32 with SIMD128 for the browser, where [`wasm`] is the only JavaScript-aware
+//! layer.
+
+pub mod checkpoint;
+pub mod config;
+pub mod dataset;
+pub mod idx;
+pub mod input;
+pub mod metrics;
+pub mod models;
+pub mod optim;
+pub mod preprocess;
+pub mod rng;
+pub mod synthetic;
+pub mod trainer;
+
+#[cfg(target_arch = "wasm32")]
+pub mod wasm;
+
+pub use config::{ModelKind, OptimizerKind, TrainConfig};
+pub use dataset::Dataset;
+pub use trainer::{StepStats, Trainer};

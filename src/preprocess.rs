@@ -1,0 +1,219 @@
+//! Turning a canvas drawing into an MNIST-style 28×28 image.
+//!
+//! MNIST digits were size-normalised to fit a 20×20 box keeping their aspect ratio (with antialiasing),
+//! then centred in the 28×28 frame by their centre of mass. A drawing must go through the same steps or
+//! the model sees something unlike its training data:
+//!
+//! 1. ink: per-pixel ink amount, whichever the polarity (dark on light, light on dark, or strokes on a
+//!    transparent canvas), decided from the border of the canvas;
+//! 2. bounding box of the ink;
+//! 3. scale the box so its longest side is 20 px, by area averaging (antialiased);
+//! 4. place it in 28×28 so its centre of mass is at the centre.
+//!
+//! An empty drawing yields `None`: it is reported, not classified.
+
+use crate::input::{IMAGE_PIXELS, IMAGE_SIDE};
+use candle_core::{bail, Result};
+
+/// Longest side of the digit's box in the 28×28 frame, as in MNIST.
+pub const DIGIT_BOX: usize = 20;
+/// Ink below this (0–255) is treated as background when finding the bounding box.
+const INK_THRESHOLD: f32 = 32.0;
+/// Largest canvas side accepted.
+pub const MAX_CANVAS_SIDE: usize = 4096;
+
+/// Converts a grayscale (`channels == 1`) or RGBA (`channels == 4`) canvas buffer of any size to 784
+/// bytes in the MNIST convention (white digit on black), or `None` if there is no ink.
+pub fn preprocess_drawing(pixels: &[u8], width: usize, height: usize, channels: usize) -> Result<Option<Vec<u8>>> {
+    if channels != 1 && channels != 4 {
+        bail!("drawing must have 1 (grayscale) or 4 (RGBA) channels, got {channels}")
+    }
+    if width == 0 || height == 0 || width > MAX_CANVAS_SIDE || height > MAX_CANVAS_SIDE {
+        bail!("drawing size {width}×{height} is outside 1..={MAX_CANVAS_SIDE} pixels per side")
+    }
+    if pixels.len() != width * height * channels {
+        bail!("drawing buffer has {} bytes but {width}×{height}×{channels} needs {}", pixels.len(), width * height * channels)
+    }
+    let ink = ink_map(pixels, width, height, channels);
+    let Some((x0, y0, x1, y1)) = bounding_box(&ink, width, height) else { return Ok(None) };
+    let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
+    let crop: Vec<f32> = (y0..=y1).flat_map(|y| ink[y * width + x0..=y * width + x1].iter().copied()).collect();
+    let scale = DIGIT_BOX as f32 / bw.max(bh) as f32;
+    let (nw, nh) = (((bw as f32 * scale).round() as usize).clamp(1, DIGIT_BOX), ((bh as f32 * scale).round() as usize).clamp(1, DIGIT_BOX));
+    let small = resample_area(&crop, bw, bh, nw, nh);
+    Ok(Some(place_by_centre_of_mass(&small, nw, nh)))
+}
+
+/// Ink amount per pixel in 0–255, background 0.
+fn ink_map(pixels: &[u8], width: usize, height: usize, channels: usize) -> Vec<f32> {
+    let border = |f: &dyn Fn(usize) -> f32| -> f32 {
+        let idx: Vec<usize> = (0..width).flat_map(|x| [x, (height - 1) * width + x]).chain((0..height).flat_map(|y| [y * width, y * width + width - 1])).collect();
+        idx.iter().map(|&i| f(i)).sum::<f32>() / idx.len() as f32
+    };
+    if channels == 4 {
+        let alpha = |i: usize| pixels[4 * i + 3] as f32;
+        if border(&alpha) < 128.0 {
+            // Strokes on a transparent canvas: the alpha channel is the ink.
+            return (0..width * height).map(alpha).collect();
+        }
+    }
+    let gray = |i: usize| -> f32 {
+        if channels == 1 {
+            return pixels[i] as f32;
+        }
+        let p = &pixels[4 * i..4 * i + 4];
+        let lum = 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32;
+        let a = p[3] as f32 / 255.0;
+        a * lum + (1.0 - a) * 255.0 // composited over white
+    };
+    let light_background = border(&gray) >= 128.0;
+    (0..width * height).map(|i| if light_background { 255.0 - gray(i) } else { gray(i) }).collect()
+}
+
+/// Inclusive box `(x0, y0, x1, y1)` around pixels with ink above the threshold.
+fn bounding_box(ink: &[f32], width: usize, height: usize) -> Option<(usize, usize, usize, usize)> {
+    let mut b: Option<(usize, usize, usize, usize)> = None;
+    for y in 0..height {
+        for x in 0..width {
+            if ink[y * width + x] > INK_THRESHOLD {
+                b = Some(match b {
+                    None => (x, y, x, y),
+                    Some((x0, y0, x1, y1)) => (x0.min(x), y0.min(y), x1.max(x), y1.max(y)),
+                });
+            }
+        }
+    }
+    b
+}
+
+/// Resizes by area averaging: each output pixel is the mean of the input area it covers (exact
+/// fractional coverage), which antialiases when shrinking. Separable: rows first, then columns.
+fn resample_area(src: &[f32], sw: usize, sh: usize, dw: usize, dh: usize) -> Vec<f32> {
+    let rows: Vec<f32> = (0..sh).flat_map(|y| resample_line(&src[y * sw..(y + 1) * sw], dw)).collect(); // (sh, dw)
+    let mut out = vec![0f32; dw * dh];
+    for x in 0..dw {
+        let column: Vec<f32> = (0..sh).map(|y| rows[y * dw + x]).collect();
+        for (y, v) in resample_line(&column, dh).into_iter().enumerate() {
+            out[y * dw + x] = v;
+        }
+    }
+    out
+}
+
+/// One line resized to `n` samples by area averaging.
+fn resample_line(line: &[f32], n: usize) -> Vec<f32> {
+    let step = line.len() as f32 / n as f32;
+    (0..n)
+        .map(|i| {
+            let (start, end) = (i as f32 * step, (i + 1) as f32 * step);
+            let mut sum = 0f32;
+            let mut j = start.floor() as usize;
+            while (j as f32) < end && j < line.len() {
+                let overlap = (end.min(j as f32 + 1.0) - start.max(j as f32)).max(0.0);
+                sum += line[j] * overlap;
+                j += 1;
+            }
+            sum / step
+        })
+        .collect()
+}
+
+/// Puts a `w × h` image into the 28×28 frame so that its centre of mass is at the frame centre
+/// (clamped so the whole digit stays inside).
+fn place_by_centre_of_mass(img: &[f32], w: usize, h: usize) -> Vec<u8> {
+    let (mut mass, mut mx, mut my) = (0f32, 0f32, 0f32);
+    for y in 0..h {
+        for x in 0..w {
+            let v = img[y * w + x];
+            mass += v;
+            mx += v * (x as f32 + 0.5);
+            my += v * (y as f32 + 0.5);
+        }
+    }
+    let centre = IMAGE_SIDE as f32 / 2.0;
+    let offset = |com: f32, size: usize| ((centre - com).round() as i64).clamp(0, (IMAGE_SIDE - size) as i64) as usize;
+    let (ox, oy) = if mass > 0.0 { (offset(mx / mass, w), offset(my / mass, h)) } else { ((IMAGE_SIDE - w) / 2, (IMAGE_SIDE - h) / 2) };
+    let mut out = vec![0u8; IMAGE_PIXELS];
+    for y in 0..h {
+        for x in 0..w {
+            out[(oy + y) * IMAGE_SIDE + ox + x] = img[y * w + x].round().clamp(0.0, 255.0) as u8;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A white `w × h` canvas with a black filled rectangle.
+    fn canvas_with_rect(w: usize, h: usize, rect: (usize, usize, usize, usize)) -> Vec<u8> {
+        let mut px = vec![255u8; w * h];
+        for y in rect.1..rect.1 + rect.3 {
+            for x in rect.0..rect.0 + rect.2 {
+                px[y * w + x] = 0;
+            }
+        }
+        px
+    }
+
+    fn ink_box(img: &[u8]) -> (usize, usize, usize, usize) {
+        let ink: Vec<f32> = img.iter().map(|&p| p as f32).collect();
+        bounding_box(&ink, 28, 28).unwrap()
+    }
+
+    #[test]
+    fn a_wide_rectangle_is_scaled_to_20_pixels_and_centred() {
+        // 100×50 rectangle in the top-left of a 300×200 canvas.
+        let out = preprocess_drawing(&canvas_with_rect(300, 200, (10, 20, 100, 50)), 300, 200, 1).unwrap().unwrap();
+        let (x0, y0, x1, y1) = ink_box(&out);
+        assert_eq!((x1 - x0 + 1, y1 - y0 + 1), (20, 10));
+        assert_eq!((x0, y0), (4, 9)); // centre of mass at (14, 14)
+        assert_eq!(out[14 * 28 + 14], 255);
+        assert_eq!(out[0], 0);
+    }
+
+    #[test]
+    fn polarity_and_rgba_do_not_matter() {
+        let gray = canvas_with_rect(80, 120, (30, 20, 10, 80));
+        let reference = preprocess_drawing(&gray, 80, 120, 1).unwrap().unwrap();
+        let inverted: Vec<u8> = gray.iter().map(|p| 255 - p).collect();
+        assert_eq!(preprocess_drawing(&inverted, 80, 120, 1).unwrap().unwrap(), reference);
+        let rgba: Vec<u8> = gray.iter().flat_map(|&p| [p, p, p, 255]).collect();
+        assert_eq!(preprocess_drawing(&rgba, 80, 120, 4).unwrap().unwrap(), reference);
+        // Black strokes on a transparent canvas.
+        let transparent: Vec<u8> = gray.iter().flat_map(|&p| [0, 0, 0, 255 - p]).collect();
+        assert_eq!(preprocess_drawing(&transparent, 80, 120, 4).unwrap().unwrap(), reference);
+        // A tall thin stroke keeps its aspect ratio: 20 tall, 3 wide (10/80*20 = 2.5 → 3).
+        let (x0, y0, x1, y1) = ink_box(&reference);
+        assert_eq!((x1 - x0 + 1, y1 - y0 + 1), (3, 20));
+    }
+
+    #[test]
+    fn shrinking_is_antialiased() {
+        // A 1-pixel line on a 280-wide canvas becomes a faint grey line, not a hard one nor nothing.
+        let mut px = canvas_with_rect(280, 280, (40, 40, 200, 200));
+        for y in 40..240 {
+            for x in 40..240 {
+                px[y * 280 + x] = if x == 140 || y == 40 { 0 } else { 255 };
+            }
+        }
+        let out = preprocess_drawing(&px, 280, 280, 1).unwrap().unwrap();
+        let max = *out.iter().max().unwrap();
+        assert!(max > 0 && max < 128, "max {max}");
+    }
+
+    #[test]
+    fn empty_dot_and_bad_buffers() {
+        assert_eq!(preprocess_drawing(&vec![255u8; 50 * 50], 50, 50, 1).unwrap(), None);
+        assert_eq!(preprocess_drawing(&vec![0u8; 50 * 50 * 4], 50, 50, 4).unwrap(), None);
+        let dot = canvas_with_rect(50, 50, (25, 25, 1, 1));
+        let out = preprocess_drawing(&dot, 50, 50, 1).unwrap().unwrap();
+        assert!(out.iter().filter(|&&p| p > 0).count() > 0);
+        let tiny = preprocess_drawing(&[0u8], 1, 1, 1).unwrap(); // 1×1 canvas: border is the ink itself
+        assert_eq!(tiny, None);
+        assert!(preprocess_drawing(&[0u8; 10], 3, 3, 1).unwrap_err().to_string().contains("needs 9"));
+        assert!(preprocess_drawing(&[0u8; 9], 3, 3, 2).is_err());
+        assert!(preprocess_drawing(&[], 0, 0, 1).is_err());
+    }
+}

@@ -1,0 +1,209 @@
+//! The [`Trainer`]: one model with its weights and optimizer; steps on batches, evaluates, predicts, and
+//! saves or loads weights. This is the core type the CLI and the wasm binding wrap.
+//!
+//! Every method validates its input before touching the model, so a bad call returns an error and
+//! leaves weights, optimizer state and counters as they were.
+
+use crate::checkpoint;
+use crate::config::{check_learning_rate, TrainConfig};
+use crate::dataset::Dataset;
+use crate::input::{image_count, images_to_tensor, labels_to_tensor, NUM_CLASSES};
+use crate::metrics::Evaluation;
+use crate::models::{init_weights, Mode, Model};
+use crate::optim::Optimizer;
+use crate::rng::Rng;
+use candle_core::{bail, DType, Device, Result, Tensor, Var, D};
+use candle_nn::{loss, ops, VarBuilder, VarMap};
+
+/// Images per forward pass when evaluating or predicting large sets (bounds memory).
+const EVAL_CHUNK: usize = 500;
+
+/// Loss and accuracy of one training step (measured before the update).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct StepStats {
+    /// Mean cross-entropy of the batch.
+    pub loss: f32,
+    /// Fraction of the batch classified correctly.
+    pub accuracy: f32,
+}
+
+/// A model being trained.
+pub struct Trainer {
+    config: TrainConfig,
+    device: Device,
+    varmap: VarMap,
+    model: Model,
+    optimizer: Optimizer,
+    rng: Rng,
+    steps: usize,
+    frozen: bool,
+    /// Weights before the last step, restored if the next loss is not finite.
+    last_good: Vec<(Var, Tensor)>,
+}
+
+impl Trainer {
+    /// A freshly initialised model on the CPU, from `config.seed`.
+    pub fn new(config: TrainConfig) -> Result<Self> {
+        config.validate()?;
+        let device = Device::Cpu;
+        let varmap = VarMap::new();
+        let model = Model::new(config.model, VarBuilder::from_varmap(&varmap, DType::F32, &device))?;
+        init_weights(&varmap, config.seed)?;
+        let optimizer = Optimizer::new(&config, trainable(&varmap, config.model, false))?;
+        let rng = Rng::derived(config.seed, "dropout");
+        Ok(Self { config, device, varmap, model, optimizer, rng, steps: 0, frozen: false, last_good: Vec::new() })
+    }
+
+    /// The configuration, with the current learning rate.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Optimizer steps taken since creation.
+    pub fn steps(&self) -> usize {
+        self.steps
+    }
+
+    /// Number of trainable parameters (batch-norm running statistics excluded).
+    pub fn parameter_count(&self) -> usize {
+        trainable(&self.varmap, self.config.model, false).iter().map(|v| v.elem_count()).sum()
+    }
+
+    /// True while only the head trains.
+    pub fn is_frozen(&self) -> bool {
+        self.frozen
+    }
+
+    /// One optimizer step on a batch of raw images (N × 784 bytes) and labels (N digits).
+    ///
+    /// If the loss is NaN or infinite, no step is taken, the weights from before the previous step are
+    /// restored, the optimizer state is reset, and an error explains it.
+    pub fn train_batch(&mut self, images: &[u8], labels: &[u8]) -> Result<StepStats> {
+        let n = self.check_batch(images)?;
+        let ys = labels_to_tensor(labels, n, &self.device)?;
+        let xs = images_to_tensor(images, &self.device)?;
+        let mode = if self.frozen { Mode::TrainHead(&mut self.rng) } else { Mode::Train(&mut self.rng) };
+        let logits = self.model.forward(&xs, mode)?;
+        let loss = loss::cross_entropy(&logits, &ys)?;
+        let loss_value = loss.to_scalar::<f32>()?;
+        if !loss_value.is_finite() {
+            self.restore_last_good()?;
+            bail!(
+                "training diverged: the loss became {loss_value} (learning rate {} is probably too high); \
+                 the last good weights were restored",
+                self.config.learning_rate
+            )
+        }
+        let accuracy = batch_accuracy(&logits, labels)?;
+        self.last_good = snapshot(&self.varmap)?;
+        let grads = loss.backward()?;
+        self.optimizer.step(&grads)?;
+        self.steps += 1;
+        Ok(StepStats { loss: loss_value, accuracy })
+    }
+
+    /// Loss, accuracy, confusion matrix and per-class scores on a labelled set. Weights are unchanged.
+    pub fn evaluate(&self, images: &[u8], labels: &[u8]) -> Result<Evaluation> {
+        let n = image_count(images)?;
+        labels_to_tensor(labels, n, &self.device)?; // validates before any work
+        let mut predictions = Vec::with_capacity(n);
+        let mut loss_sum = 0f64;
+        for (imgs, lbls) in images.chunks(EVAL_CHUNK * 784).zip(labels.chunks(EVAL_CHUNK)) {
+            let logits = self.model.forward(&images_to_tensor(imgs, &self.device)?, Mode::Eval)?;
+            let ys = labels_to_tensor(lbls, lbls.len(), &self.device)?;
+            loss_sum += loss::cross_entropy(&logits, &ys)?.to_scalar::<f32>()? as f64 * lbls.len() as f64;
+            predictions.extend(logits.argmax(D::Minus1)?.to_vec1::<u32>()?.into_iter().map(|p| p as u8));
+        }
+        Ok(Evaluation::new(labels, predictions, loss_sum))
+    }
+
+    /// [`Trainer::evaluate`] on a [`Dataset`].
+    pub fn evaluate_dataset(&self, data: &Dataset) -> Result<Evaluation> {
+        self.evaluate(data.images(), data.labels())
+    }
+
+    /// Class probabilities (N × 10, softmax) for raw images (N × 784 bytes).
+    pub fn predict(&self, images: &[u8]) -> Result<Vec<f32>> {
+        image_count(images)?;
+        let mut out = Vec::with_capacity(images.len() / 784 * NUM_CLASSES);
+        for imgs in images.chunks(EVAL_CHUNK * 784) {
+            let logits = self.model.forward(&images_to_tensor(imgs, &self.device)?, Mode::Eval)?;
+            out.extend(ops::softmax_last_dim(&logits)?.flatten_all()?.to_vec1::<f32>()?);
+        }
+        Ok(out)
+    }
+
+    /// The weights as safetensors bytes (see [`crate::checkpoint`]).
+    pub fn export_weights(&self) -> Result<Vec<u8>> {
+        checkpoint::to_safetensors(&self.varmap, self.config.model)
+    }
+
+    /// Replaces the weights with those in a safetensors file made for the same model. A file for another
+    /// model, or a damaged one, is an error and the current weights stay. Optimizer state is reset.
+    pub fn import_weights(&mut self, bytes: &[u8]) -> Result<()> {
+        let values = checkpoint::read_safetensors(bytes, self.config.model, &self.varmap, &self.device)?;
+        checkpoint::apply(&self.varmap, &values)?;
+        self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, self.config.model, self.frozen))?;
+        self.last_good.clear();
+        Ok(())
+    }
+
+    /// Changes the learning rate for the following steps (e.g. 1e-4 for fine-tuning).
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        check_learning_rate(lr)?;
+        self.config.learning_rate = lr;
+        self.optimizer.set_learning_rate(lr);
+        Ok(())
+    }
+
+    /// Freezes (or unfreezes) the feature layers so that only the head trains. The optimizer restarts
+    /// over the newly trainable variables.
+    pub fn freeze_features(&mut self, freeze: bool) -> Result<()> {
+        if freeze != self.frozen {
+            self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, self.config.model, freeze))?;
+            self.frozen = freeze;
+        }
+        Ok(())
+    }
+
+    fn check_batch(&self, images: &[u8]) -> Result<usize> {
+        let n = image_count(images)?;
+        if n > self.config.max_batch_size {
+            bail!("batch of {n} images is larger than maxBatchSize ({})", self.config.max_batch_size)
+        }
+        Ok(n)
+    }
+
+    fn restore_last_good(&mut self) -> Result<()> {
+        for (var, value) in &self.last_good {
+            var.set(value)?;
+        }
+        self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, self.config.model, self.frozen))?;
+        Ok(())
+    }
+}
+
+/// The variables an optimizer updates: all weights (or only the head's when `head_only`), never the
+/// batch-norm running statistics. Sorted by name so the order is reproducible.
+fn trainable(varmap: &VarMap, kind: crate::config::ModelKind, head_only: bool) -> Vec<Var> {
+    let head = Model::head_layers(kind);
+    let vars = varmap.data().lock().expect("varmap lock");
+    let mut named: Vec<(&String, &Var)> = vars
+        .iter()
+        .filter(|(name, _)| !name.contains(".running_"))
+        .filter(|(name, _)| !head_only || head.iter().any(|h| name.split('.').next() == Some(h)))
+        .collect();
+    named.sort_by(|a, b| a.0.cmp(b.0));
+    named.into_iter().map(|(_, v)| v.clone()).collect()
+}
+
+fn snapshot(varmap: &VarMap) -> Result<Vec<(Var, Tensor)>> {
+    let vars = varmap.data().lock().expect("varmap lock");
+    vars.values().map(|v| Ok((v.clone(), v.as_tensor().copy()?))).collect()
+}
+
+fn batch_accuracy(logits: &Tensor, labels: &[u8]) -> Result<f32> {
+    let predicted = logits.argmax(D::Minus1)?.to_vec1::<u32>()?;
+    let correct = predicted.iter().zip(labels).filter(|(p, &l)| **p == l as u32).count();
+    Ok(correct as f32 / labels.len() as f32)
+}
