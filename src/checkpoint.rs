@@ -19,13 +19,33 @@ pub const FORMAT: &str = "inkling-1";
 pub const MAX_WEIGHTS_BYTES: usize = 64 << 20;
 
 /// Serialises every variable, sorted by name, with the model kind in the metadata.
+///
+/// Written here rather than with `safetensors::serialize`, whose metadata is a `HashMap` and so comes
+/// out in a random order: the same weights must always give the same bytes.
 pub fn to_safetensors(varmap: &VarMap, kind: ModelKind) -> Result<Vec<u8>> {
     let vars = varmap.data().lock().expect("varmap lock");
     let tensors: BTreeMap<String, Tensor> = vars.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
     drop(vars);
-    let metadata = HashMap::from([("format".to_string(), FORMAT.to_string()), ("model".to_string(), kind.name().to_string())]);
-    safetensors::serialize(tensors.iter().map(|(k, v)| (k.as_str(), v)), Some(metadata))
-        .map_err(|e| candle_core::Error::Msg(format!("could not serialise weights: {e}")))
+    // Header: metadata first, then each tensor with its byte range in the data section.
+    let mut header = serde_json::Map::new();
+    header.insert("__metadata__".into(), serde_json::json!({"format": FORMAT, "model": kind.name()}));
+    let mut data = Vec::new();
+    for (name, tensor) in &tensors {
+        let values = tensor.flatten_all()?.to_vec1::<f32>()?;
+        let start = data.len();
+        data.extend(values.iter().flat_map(|v| v.to_le_bytes()));
+        header.insert(name.clone(), serde_json::json!({"dtype": "F32", "shape": tensor.dims(), "data_offsets": [start, data.len()]}));
+    }
+    let mut json = serde_json::to_vec(&header).map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+    // The data section starts 8-byte aligned; the format pads the header with spaces.
+    while json.len() % 8 != 0 {
+        json.push(b' ');
+    }
+    let mut out = Vec::with_capacity(8 + json.len() + data.len());
+    out.extend_from_slice(&(json.len() as u64).to_le_bytes());
+    out.extend_from_slice(&json);
+    out.extend_from_slice(&data);
+    Ok(out)
 }
 
 /// Reads the model kind recorded in a weights file, if any.

@@ -112,6 +112,8 @@ pub struct TrainConfig {
     pub validation_size: usize,
     /// The largest batch one `train_batch`/`predict` call accepts (bounds memory).
     pub max_batch_size: usize,
+    /// Learning-rate factor applied after each epoch (1 = constant; 0.7 decays by 30 % per epoch).
+    pub lr_decay: f64,
 }
 
 impl Default for TrainConfig {
@@ -127,6 +129,7 @@ impl Default for TrainConfig {
             momentum: 0.9,
             validation_size: 5_000,
             max_batch_size: 1_024,
+            lr_decay: 1.0,
         }
     }
 }
@@ -155,14 +158,25 @@ impl TrainConfig {
         if !self.momentum.is_finite() || !(0.0..1.0).contains(&self.momentum) {
             bail!("momentum must be a finite number in [0, 1), got {}", self.momentum)
         }
+        if !self.lr_decay.is_finite() || self.lr_decay <= 0.0 || self.lr_decay > 1.0 {
+            bail!("lrDecay must be a finite number in (0, 1], got {}", self.lr_decay)
+        }
         Ok(())
+    }
+
+    /// The learning rate for epoch `epoch` (0-based) under the per-epoch decay.
+    pub fn learning_rate_for_epoch(&self, epoch: usize) -> f64 {
+        self.learning_rate * self.lr_decay.powi(epoch as i32)
     }
 }
 
-/// A learning rate must be a finite number in (0, 10].
+/// The largest learning rate accepted; far above any useful value, it only rules out typos.
+pub const MAX_LEARNING_RATE: f64 = 1_000.0;
+
+/// A learning rate must be a finite number in (0, [`MAX_LEARNING_RATE`]].
 pub fn check_learning_rate(lr: f64) -> Result<()> {
-    if !lr.is_finite() || lr <= 0.0 || lr > 10.0 {
-        bail!("learningRate must be a finite number in (0, 10], got {lr}")
+    if !lr.is_finite() || lr <= 0.0 || lr > MAX_LEARNING_RATE {
+        bail!("learningRate must be a finite number in (0, {MAX_LEARNING_RATE}], got {lr}")
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ pub mod idx;
 pub mod input;
 pub mod metrics;
 pub mod models;
+pub mod ops;
 pub mod optim;
 pub mod preprocess;
 pub mod rng;

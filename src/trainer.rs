@@ -27,6 +27,19 @@ pub struct StepStats {
     pub accuracy: f32,
 }
 
+/// Mean loss and accuracy over one epoch, and its speed.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct EpochStats {
+    /// Mean of the batch losses.
+    pub loss: f32,
+    /// Fraction of training examples classified correctly (before each update).
+    pub accuracy: f32,
+    /// Examples trained on.
+    pub samples: usize,
+    /// Wall-clock seconds (native only; 0 on wasm32, where `Instant` is unavailable).
+    pub seconds: f64,
+}
+
 /// A model being trained.
 pub struct Trainer {
     config: TrainConfig,
@@ -100,6 +113,35 @@ impl Trainer {
         self.optimizer.step(&grads)?;
         self.steps += 1;
         Ok(StepStats { loss: loss_value, accuracy })
+    }
+
+    /// One pass over `data` in a seeded random order (`config.seed` and `epoch`), with the learning rate
+    /// of that epoch. `progress(batch, batches, stats)` is called after each step.
+    pub fn train_epoch(&mut self, data: &Dataset, epoch: usize, mut progress: impl FnMut(usize, usize, StepStats)) -> Result<EpochStats> {
+        // The config keeps the base rate; the optimizer gets this epoch's rate from the schedule.
+        self.optimizer.set_learning_rate(self.config.learning_rate_for_epoch(epoch));
+        let mut rng = Rng::derived(self.config.seed, &format!("epoch{epoch}"));
+        let batches = data.epoch_batches(self.config.batch_size, &mut rng);
+        #[cfg(not(target_arch = "wasm32"))]
+        let start = std::time::Instant::now();
+        let (mut loss_sum, mut correct) = (0f64, 0f64);
+        for (i, batch) in batches.iter().enumerate() {
+            let (images, labels) = data.gather(batch);
+            let stats = self.train_batch(&images, &labels)?;
+            loss_sum += stats.loss as f64;
+            correct += stats.accuracy as f64 * batch.len() as f64;
+            progress(i + 1, batches.len(), stats);
+        }
+        #[cfg(not(target_arch = "wasm32"))]
+        let seconds = start.elapsed().as_secs_f64();
+        #[cfg(target_arch = "wasm32")]
+        let seconds = 0.0;
+        Ok(EpochStats {
+            loss: (loss_sum / batches.len().max(1) as f64) as f32,
+            accuracy: (correct / data.len().max(1) as f64) as f32,
+            samples: data.len(),
+            seconds,
+        })
     }
 
     /// Loss, accuracy, confusion matrix and per-class scores on a labelled set. Weights are unchanged.

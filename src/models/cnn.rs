@@ -3,9 +3,10 @@
 //! conv 32 3×3 ReLU → max-pool 2 → conv 64 3×3 ReLU → max-pool 2 → conv 64 3×3 ReLU → flatten 576 →
 //! dense 64 ReLU → dense 10.
 
-use super::Pass;
+use super::{conv_relu, dense, Pass};
 use crate::input::NUM_CLASSES;
-use candle_core::{Module, Result, Tensor};
+use crate::ops::{self, Activation};
+use candle_core::{Result, Tensor};
 use candle_nn::{conv2d, linear, Conv2d, Conv2dConfig, Linear, VarBuilder};
 
 /// The Keras example CNN.
@@ -35,16 +36,16 @@ impl Cnn {
     }
 
     pub(super) fn features(&self, xs: &Tensor, _pass: &mut Pass) -> Result<Tensor> {
-        let xs = self.conv1.forward(xs)?.relu()?; // (B, 32, 26, 26)
-        let xs = xs.max_pool2d(2)?; // (B, 32, 13, 13)
-        let xs = self.conv2.forward(&xs)?.relu()?; // (B, 64, 11, 11)
-        let xs = xs.max_pool2d(2)?; // (B, 64, 5, 5)
-        let xs = self.conv3.forward(&xs)?.relu()?; // (B, 64, 3, 3)
+        let xs = conv_relu(&self.conv1, xs)?; // (B, 32, 26, 26)
+        let xs = ops::max_pool2x2(&xs)?; // (B, 32, 13, 13)
+        let xs = conv_relu(&self.conv2, &xs)?; // (B, 64, 11, 11)
+        let xs = ops::max_pool2x2(&xs)?; // (B, 64, 5, 5)
+        let xs = conv_relu(&self.conv3, &xs)?; // (B, 64, 3, 3)
         xs.flatten_from(1) // (B, 576)
     }
 
     pub(super) fn head(&self, xs: &Tensor, _pass: &mut Pass) -> Result<Tensor> {
-        let xs = self.fc1.forward(xs)?.relu()?; // (B, 64)
-        self.fc2.forward(&xs) // (B, 10)
+        let xs = dense(&self.fc1, xs, Activation::Relu)?; // (B, 64)
+        dense(&self.fc2, &xs, Activation::Identity) // (B, 10)
     }
 }

@@ -24,9 +24,10 @@ pub use cnn_large::CnnLarge;
 pub use mlp::Mlp;
 
 use crate::config::ModelKind;
+use crate::ops::{self, Activation};
 use crate::rng::Rng;
-use candle_core::{Result, Tensor, Var};
-use candle_nn::{VarBuilder, VarMap};
+use candle_core::{bail, Result, Tensor, Var};
+use candle_nn::{Conv2d, Linear, VarBuilder, VarMap};
 
 /// How a forward pass runs.
 pub enum Mode<'a> {
@@ -144,6 +145,23 @@ impl<'a> Pass<'a> {
         let mask: Vec<f32> = (0..xs.elem_count()).map(|_| if rng.next_f32() < p { 0.0 } else { scale }).collect();
         xs.mul(&Tensor::from_vec(mask, xs.shape(), xs.device())?)
     }
+}
+
+/// `relu(conv + bias)` of a 3×3 layer with the fused [`ops::conv2d`] (stride 1, no padding).
+fn conv_relu(conv: &Conv2d, xs: &Tensor) -> Result<Tensor> {
+    conv_bias(conv, xs, Activation::Relu)
+}
+
+/// `act(conv + bias)` of a convolution layer with the fused [`ops::conv2d`].
+fn conv_bias(conv: &Conv2d, xs: &Tensor, activation: Activation) -> Result<Tensor> {
+    let Some(bias) = conv.bias() else { bail!("convolution layers have a bias") };
+    ops::conv2d(xs, conv.weight(), bias, activation)
+}
+
+/// `act(xs · wᵀ + b)` of a dense layer with the fused [`ops::linear`].
+fn dense(layer: &Linear, xs: &Tensor, activation: Activation) -> Result<Tensor> {
+    let Some(bias) = layer.bias() else { bail!("dense layers have a bias") };
+    ops::linear(xs, layer.weight(), bias, activation)
 }
 
 /// Re-initialises every variable from the seeded generator, each from its own stream derived from its

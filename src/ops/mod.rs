@@ -1,0 +1,206 @@
+//! Fused Candle custom ops for the digit models: the layers' forward passes and hand-written backward
+//! passes, for contiguous `f32` tensors on the CPU (natively and in wasm32 + SIMD128).
+//!
+//! Candle's generic building blocks make a training step of the CNNs spend most of its time in the
+//! backward graph: `conv_transpose2d` for input gradients (even for the image, which needs none), a
+//! compare/upsample/avg-pool/mul chain for each max-pool, `ReduceSum` for bias gradients, and many
+//! temporary tensors. The ops here do each layer in one or two passes over memory:
+//!
+//! | op | forward | backward |
+//! |---|---|---|
+//! | [`conv2d`] | im2col + gemm, bias (and ReLU) fused into the output write | weight and bias gradients in one gemm pass; the input gradient (gemm + col2im) only when the input needs one |
+//! | [`linear`] | gemm onto the broadcast bias, ReLU fused | the same, with ReLU's mask fused |
+//! | [`max_pool2x2`] | one pass, first maximum of each window | scatter of the gradient to each window's maximum |
+//! | [`relu`] | branch-free compare | gradient masked by `output > 0` |
+//!
+//! Backward passes compute their gradients directly and return tensors without a graph, so they are
+//! never differentiated again (the models never need second derivatives). Every op is deterministic:
+//! the gemm crate never splits a reduction across threads, and the ops' own sums run in a fixed order.
+//!
+//! Matrix products use the `gemm` crate (Candle's own backend), on `candle_core::utils::get_num_threads`
+//! rayon threads natively and on one thread in wasm32.
+
+mod activation;
+mod conv;
+mod linear;
+mod pool;
+
+pub use activation::{relu, Relu};
+pub use conv::{conv2d, Conv2d};
+pub use linear::{linear, Linear};
+pub use pool::{max_pool2x2, MaxPool2x2};
+
+use candle_core::{bail, CpuStorage, Layout, Result, Storage, StorageRef, Tensor};
+use std::cell::RefCell;
+
+/// The activation fused into a layer's output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// No activation: the layer's output is the affine map.
+    Identity,
+    /// `max(0, x)`, computed with a compare (not `f32::max`, a slow libm call in wasm32).
+    Relu,
+}
+
+impl Activation {
+    /// Applies the activation to one value.
+    #[inline(always)]
+    fn apply(self, x: f32) -> f32 {
+        match self {
+            Activation::Identity => x,
+            Activation::Relu => relu1(x),
+        }
+    }
+}
+
+/// ReLU of one value with a compare, branch-free after vectorisation.
+#[inline(always)]
+fn relu1(x: f32) -> f32 {
+    if x > 0.0 {
+        x
+    } else {
+        0.0
+    }
+}
+
+/// The contiguous `f32` data of a custom op's CPU input, or an error naming the op.
+fn cpu_f32<'a>(op: &str, storage: &'a CpuStorage, layout: &Layout) -> Result<&'a [f32]> {
+    let CpuStorage::F32(data) = storage else { bail!("{op}: expected f32 tensors, got {:?}", candle_core::backend::BackendStorage::dtype(storage)) };
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => bail!("{op}: expected contiguous tensors"),
+    }
+}
+
+/// The contiguous `f32` CPU data behind a tensor's storage guard, for backward passes:
+/// `let t = t.contiguous()?; let guard = t.storage_and_layout(); let data = f32_data("op", &guard)?;`
+fn f32_data<'a>(op: &str, guard: &'a (StorageRef<'_>, &Layout)) -> Result<&'a [f32]> {
+    let Storage::Cpu(cpu) = &*guard.0 else { bail!("{op}: only CPU tensors are supported") };
+    cpu_f32(op, cpu, guard.1)
+}
+
+/// Checks that a tensor is an `f32` CPU tensor (called before an op runs, for a clear error).
+fn check_f32_cpu(op: &str, t: &Tensor) -> Result<()> {
+    if t.dtype() != candle_core::DType::F32 || !t.device().is_cpu() {
+        bail!("{op}: expected an f32 CPU tensor, got {:?} on {:?}", t.dtype(), t.device().location())
+    }
+    Ok(())
+}
+
+/// True when backpropagation will ask for this tensor's gradient (a variable or computed from one).
+/// The images fed to a model are neither, so no input gradient is computed for the first layer.
+fn needs_grad(t: &Tensor) -> bool {
+    t.track_op()
+}
+
+thread_local! {
+    /// Reusable working memory (im2col columns, gemm outputs), so that steps do not allocate it anew.
+    static SCRATCH: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A scratch buffer of exactly `len` values, taken from this thread's pool. The contents are
+/// unspecified (stale data from an earlier use): callers overwrite every element they read.
+fn take_scratch(len: usize) -> Vec<f32> {
+    let mut buf = SCRATCH.with(|s| s.borrow_mut().pop()).unwrap_or_default();
+    if buf.len() < len {
+        buf.resize(len, 0.0);
+    }
+    buf.truncate(len);
+    buf
+}
+
+/// Returns a buffer from [`take_scratch`] to the pool (a few buffers are kept, the most recent first).
+fn give_scratch(buf: Vec<f32>) {
+    SCRATCH.with(|s| {
+        let mut pool = s.borrow_mut();
+        if pool.len() < 4 {
+            pool.push(buf);
+        }
+    });
+}
+
+/// Threads for the gemm crate: Candle's thread count natively, one in wasm32.
+fn parallelism() -> gemm::Parallelism {
+    #[cfg(target_arch = "wasm32")]
+    {
+        gemm::Parallelism::None
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        match candle_core::utils::get_num_threads() {
+            0 | 1 => gemm::Parallelism::None,
+            n => gemm::Parallelism::Rayon(n),
+        }
+    }
+}
+
+/// A strided view of a row-major or transposed matrix for [`matmul`]: element `(i, j)` is at
+/// `data[i * row_stride + j * col_stride]`.
+#[derive(Clone, Copy)]
+struct Mat<'a> {
+    data: &'a [f32],
+    row_stride: usize,
+    col_stride: usize,
+}
+
+impl<'a> Mat<'a> {
+    /// A row-major matrix with `cols` columns.
+    fn rows(data: &'a [f32], cols: usize) -> Self {
+        Self { data, row_stride: cols, col_stride: 1 }
+    }
+
+    /// The transpose of a row-major matrix with `cols` columns.
+    fn transposed(data: &'a [f32], cols: usize) -> Self {
+        Self { data, row_stride: 1, col_stride: cols }
+    }
+
+    /// Checks that every element of an `(m, n)` view lies inside the data.
+    fn check(&self, m: usize, n: usize) {
+        if m > 0 && n > 0 {
+            let last = (m - 1) * self.row_stride + (n - 1) * self.col_stride;
+            assert!(last < self.data.len(), "matrix view out of bounds");
+        }
+    }
+}
+
+/// `dst (m, n) = [dst +] lhs (m, k) · rhs (k, n)`, with `dst` row-major; `accumulate` adds to `dst`
+/// instead of overwriting it.
+fn matmul(dst: &mut [f32], m: usize, n: usize, k: usize, lhs: Mat, rhs: Mat, accumulate: bool) {
+    assert!(dst.len() >= m * n, "gemm destination too small");
+    lhs.check(m, k);
+    rhs.check(k, n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if !accumulate {
+            dst[..m * n].fill(0.0);
+        }
+        return;
+    }
+    // SAFETY: every view was bounds-checked above for the (m, k), (k, n) and (m, n) shapes, and `dst`
+    // is borrowed mutably, so it cannot alias `lhs` or `rhs`.
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            accumulate,
+            lhs.data.as_ptr(),
+            lhs.col_stride as isize,
+            lhs.row_stride as isize,
+            rhs.data.as_ptr(),
+            rhs.col_stride as isize,
+            rhs.row_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            parallelism(),
+        )
+    }
+}
