@@ -1,5 +1,7 @@
 //! IDX parsing: real files when present, and every malformed case.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use inkling::dataset::{load_dir, Dataset};
 use inkling::idx::{encode_images, encode_labels, parse_idx, IdxKind, MAX_IDX_BYTES};
 use std::io::Write;

@@ -1,5 +1,7 @@
 //! The trainer end to end: shapes, learning, determinism, checkpoints, fine-tuning and bad input.
 
+#![cfg(not(target_arch = "wasm32"))]
+
 use inkling::synthetic::synthetic_digits;
 use inkling::{Dataset, ModelKind, OptimizerKind, TrainConfig, Trainer};
 

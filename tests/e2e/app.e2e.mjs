@@ -1,0 +1,350 @@
+#!/usr/bin/env node
+// End-to-end test of the built app (dist/) in headless Chromium via playwright-core.
+// It serves dist/ itself (tests/e2e/serve.mjs, COOP/COEP headers) and drives the UI only through
+// data-testid hooks: load the dataset, train the CNN for a few hundred batches and check the test
+// accuracy (> 90 %), draw real MNIST test digits with the mouse and check the predictions, add
+// drawings to "My digits" and fine-tune, download the weights (safetensors), upload a garbage file
+// (the model must survive), reload and check that the model and My digits are restored.
+// Saves test-results/app-trained.png (and test-results/e2e-failure.png on failure).
+//
+//   node tests/e2e/app.e2e.mjs                      (after `node www/tools/build.mjs`)
+//   E2E_URL=http://127.0.0.1:4173/ node tests/e2e/app.e2e.mjs    test a running server instead
+//   env: E2E_DIST (default dist), E2E_RESULTS (default test-results), CHROMIUM (default /usr/bin/chromium),
+//        E2E_BATCHES (default 300)
+
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { parseIdx } from '../../www/tools/idx.mjs';
+import { serveStatic } from './serve.mjs';
+import { digitStrokes, inkBox, placeStrokes } from './strokes.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DIST = resolve(process.env.E2E_DIST || join(ROOT, 'dist'));
+const RESULTS = resolve(process.env.E2E_RESULTS || join(ROOT, 'test-results'));
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const TARGET_BATCHES = Number(process.env.E2E_BATCHES || 300);
+const MIN_ACCURACY = 0.9;
+const MINUTE = 60_000;
+
+const t0 = Date.now();
+const log = (msg) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
+const tid = (id) => `[data-testid="${id}"]`;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Poll `fn` until it returns a truthy value; throw naming `what` (and the last value seen) on timeout. */
+async function waitFor(what, fn, timeoutMs, intervalMs = 500) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    last = await fn();
+    if (last?.ok ?? last) return last;
+    if (Date.now() > end) {
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${last?.seen !== undefined ? ` (last seen: ${JSON.stringify(last.seen)})` : ''}`);
+    }
+    await sleep(intervalMs);
+  }
+}
+
+function assert(cond, msg) {
+  if (!cond) throw new Error(`assertion failed: ${msg}`);
+}
+
+/** The test digits the app itself serves (dist/data/mnist/t10k-*.gz). */
+function loadTestDigits() {
+  const dir = join(DIST, 'data', 'mnist');
+  const images = parseIdx(readFileSync(join(dir, 't10k-images-idx3-ubyte.gz')));
+  const labels = parseIdx(readFileSync(join(dir, 't10k-labels-idx1-ubyte.gz')));
+  return Array.from({ length: Math.min(images.count, 200) }, (_, i) => ({
+    index: i,
+    label: labels.data[i],
+    pixels: images.data.subarray(i * 784, (i + 1) * 784),
+  }));
+}
+
+/** The first test digit of each wanted label, skipping used indices. */
+function pickDigits(digits, labels, used = new Set()) {
+  return labels.map((label) => {
+    const d = digits.find((x) => x.label === label && !used.has(x.index));
+    assert(d, `a test digit with label ${label}`);
+    used.add(d.index);
+    return d;
+  });
+}
+
+async function run(page, digits) {
+  // Visible text, whitespace collapsed (for logs and number parsing).
+  const text = async (id) => ((await page.innerText(tid(id))) ?? '').replace(/\s+/g, ' ').trim();
+  const attr = (id, name) => page.getAttribute(tid(id), name);
+  const firstInt = (s) => {
+    const m = /-?\d+/.exec(s ?? '');
+    return m ? Number(m[0]) : NaN;
+  };
+  const setInput = async (id, value) => {
+    const input = page.locator(tid(id));
+    await input.fill(String(value));
+    await input.dispatchEvent('change');
+  };
+
+  /** Clear the canvas, draw `digit` stroke by stroke with the mouse (pointer events). */
+  async function draw(digit) {
+    await page.click(tid('draw-clear'));
+    // A cleared canvas has no prediction; give the UI a moment to reset it (not required).
+    await waitFor('prediction reset', async () => !/\d/.test(await text('prediction')), 3000, 100).catch(() => {});
+    const canvas = page.locator(tid('draw-canvas'));
+    await canvas.scrollIntoViewIfNeeded();
+    const rect = await canvas.boundingBox();
+    assert(rect && rect.width > 50 && rect.height > 50, `draw-canvas has a usable size (${JSON.stringify(rect)})`);
+    const strokes = placeStrokes(digitStrokes(digit.pixels), inkBox(digit.pixels), rect, 0.7);
+    for (const [[x0, y0], [x1, y1]] of strokes) {
+      await page.mouse.move(x0, y0);
+      await page.mouse.down();
+      const steps = Math.max(2, Math.round(Math.hypot(x1 - x0, y1 - y0) / 4));
+      await page.mouse.move(x1 === x0 && y1 === y0 ? x1 + 1 : x1, y1, { steps });
+      await page.mouse.up();
+    }
+  }
+
+  /** The predicted digit once it has stayed the same for ~1 s. */
+  async function prediction() {
+    let last = null;
+    let same = 0;
+    const r = await waitFor(
+      'a stable prediction',
+      async () => {
+        const p = firstInt(await text('prediction'));
+        same = p === last ? same + 1 : 0;
+        last = p;
+        return { ok: !Number.isNaN(p) && same >= 4, seen: await text('prediction'), p };
+      },
+      30_000,
+      250,
+    );
+    // prob-N: data-value when the app sets it (else the text), for the log and an argmax check.
+    const probs = [];
+    for (let d = 0; d < 10; d++) {
+      const v = await attr(`prob-${d}`, 'data-value');
+      probs.push(v ?? ((await page.textContent(tid(`prob-${d}`))) ?? '').trim());
+    }
+    const values = probs.map(Number);
+    if (values.every(Number.isFinite) && values.some((v) => v > 0)) {
+      const best = values.indexOf(Math.max(...values));
+      assert(best === r.p, `prob-${r.p} is the largest probability (got prob-${best})`);
+      return { digit: r.p, probs: values.map((v) => v.toFixed(3)) };
+    }
+    return { digit: r.p, probs };
+  }
+
+  async function drawAndPredict(digit, note = '') {
+    await draw(digit);
+    const p = await prediction();
+    log(`  drew test digit #${digit.index} (label ${digit.label})${note}: predicted ${p.digit}  [probs ${p.probs.join(' | ')}]`);
+    return p.digit;
+  }
+
+  // 1. Load.
+  log('waiting for the dataset (dataset-status data-ready="true")');
+  await page.waitForSelector(`${tid('dataset-status')}[data-ready="true"]`, { timeout: 5 * MINUTE });
+  log(`dataset: ${await text('dataset-status')}`);
+  log(`model status: ${await text('model-status')}`);
+
+  // 2. Train the CNN.
+  await page.selectOption(tid('cfg-model'), 'cnn');
+  await setInput('cfg-batch-size', 64);
+  await setInput('cfg-lr', 0.001);
+  await setInput('cfg-epochs', 10);
+  log(`training cnn (batch 64, lr 0.001) until ${TARGET_BATCHES} batches`);
+  await page.click(tid('train-start'));
+  let lastLogged = 0;
+  await waitFor(
+    `${TARGET_BATCHES} trained batches`,
+    async () => {
+      const batches = Number(await attr('train-progress', 'data-batches')) || 0;
+      const state = await attr('train-progress', 'data-state');
+      if (batches - lastLogged >= 50) {
+        lastLogged = batches;
+        log(`  ${batches} batches, state ${state}: ${await text('train-progress')}`);
+      }
+      return { ok: batches >= TARGET_BATCHES || state === 'done', seen: { batches, state } };
+    },
+    20 * MINUTE,
+    1000,
+  );
+  if ((await attr('train-progress', 'data-state')) === 'training') {
+    log('stop');
+    await page.click(tid('train-stop'));
+  }
+  await waitFor(
+    'training to stop',
+    async () => {
+      const state = await attr('train-progress', 'data-state');
+      return { ok: state !== 'training', seen: state };
+    },
+    5 * MINUTE,
+  );
+  const batches = Number(await attr('train-progress', 'data-batches'));
+  log(`stopped after ${batches} batches (state ${await attr('train-progress', 'data-state')})`);
+  assert(batches >= Math.min(TARGET_BATCHES, 100), `trained at least ${Math.min(TARGET_BATCHES, 100)} batches (got ${batches})`);
+
+  const acc = await waitFor(
+    'the test accuracy (test-accuracy data-value)',
+    async () => {
+      const v = Number.parseFloat((await attr('test-accuracy', 'data-value')) ?? '');
+      return { ok: Number.isFinite(v) && v > 0, seen: await text('test-accuracy'), v };
+    },
+    5 * MINUTE,
+    1000,
+  );
+  const accText = await text('test-accuracy');
+  log(`test accuracy: ${accText} (data-value ${acc.v})`);
+  assert(/\d+(\.\d+)?\s*%/.test(accText), `test-accuracy text shows a percentage ("${accText}")`);
+  assert(acc.v > MIN_ACCURACY, `test accuracy ${acc.v} > ${MIN_ACCURACY}`);
+  log(`model status: ${await text('model-status')}`);
+
+  // 3. Draw real test digits.
+  log('drawing MNIST test digits on the canvas');
+  const used = new Set();
+  const probe = pickDigits(digits, [7, 2, 1, 0, 4], used);
+  const recognised = [];
+  for (const d of probe) if ((await drawAndPredict(d)) === d.label) recognised.push(d);
+  const correct = recognised.length;
+  log(`${correct}/${probe.length} drawn digits recognised`);
+  assert(correct >= probe.length - 1, `at least ${probe.length - 1} of ${probe.length} drawn digits recognised (got ${correct})`);
+  mkdirSync(RESULTS, { recursive: true });
+  await page.screenshot({ path: join(RESULTS, 'app-trained.png'), fullPage: true });
+  log(`saved ${relative(ROOT, join(RESULTS, 'app-trained.png'))}`);
+
+  // 4. My digits + fine-tuning.
+  const countBefore = firstInt(await text('mydigits-count')) || 0;
+  const mine = pickDigits(digits, [3, 5, 6, 8, 9], used);
+  log(`adding ${mine.length} drawings to My digits (had ${countBefore})`);
+  for (const d of mine) {
+    await draw(d);
+    await page.click(tid(`label-${d.label}`));
+  }
+  const countAfter = await waitFor(
+    `My digits count ${countBefore + mine.length}`,
+    async () => {
+      const n = firstInt(await text('mydigits-count'));
+      return { ok: n === countBefore + mine.length, seen: await text('mydigits-count'), n };
+    },
+    10_000,
+  );
+  log(`My digits: ${await text('mydigits-count')}`);
+  log('fine-tuning');
+  await page.click(tid('finetune-start'));
+  await page.waitForSelector(`${tid('finetune-result')}[data-state="done"]`, { timeout: 10 * MINUTE });
+  log(`fine-tune result: ${await text('finetune-result')}`);
+  const check = recognised[0] ?? probe[0]; // re-drawn after each model change
+  const before = await drawAndPredict(check, ' after fine-tuning');
+  assert(!Number.isNaN(before), 'the model predicts after fine-tuning');
+
+  // 5. Download the weights.
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: MINUTE }), page.click(tid('weights-download'))]);
+  const bytes = readFileSync(await download.path());
+  assert(bytes.length > 16, `weights file is not empty (${bytes.length} bytes)`);
+  const headerLen = Number(bytes.readBigUInt64LE(0));
+  assert(headerLen > 1 && 8 + headerLen <= bytes.length, `safetensors header length ${headerLen} fits in ${bytes.length} bytes`);
+  assert(bytes[8] === 0x7b, "safetensors header starts with '{'");
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8'));
+  const tensors = Object.keys(header).filter((k) => k !== '__metadata__');
+  log(`downloaded ${download.suggestedFilename()}: ${bytes.length} bytes, ${tensors.length} tensors, metadata ${JSON.stringify(header.__metadata__ ?? {})}`);
+
+  // 6. A garbage upload must not break the model.
+  await page.setInputFiles(tid('weights-upload'), {
+    name: 'garbage.safetensors',
+    mimeType: 'application/octet-stream',
+    buffer: Buffer.from('this is not a safetensors file\u0000\u0001\u0002'.repeat(20)),
+  });
+  await sleep(2000);
+  log(`after garbage upload, model status: ${await text('model-status')}`);
+  const after = await drawAndPredict(check, ' after garbage upload');
+  assert(after === before, `same prediction as before the garbage upload (${before} vs ${after})`);
+
+  // 7. Reload: model and My digits come back.
+  log('reloading the page');
+  await page.reload();
+  await page.waitForSelector(`${tid('dataset-status')}[data-ready="true"]`, { timeout: 5 * MINUTE });
+  const status = await waitFor(
+    'model-status other than "untrained"',
+    async () => {
+      const s = await text('model-status');
+      return { ok: s && !/untrained|loading/i.test(s), seen: s, s };
+    },
+    MINUTE,
+  );
+  log(`after reload, model status: ${status.s}`);
+  const restored = await waitFor(
+    'My digits count restored',
+    async () => {
+      const n = firstInt(await text('mydigits-count'));
+      return { ok: n === countAfter.n, seen: await text('mydigits-count'), n };
+    },
+    30_000,
+  );
+  log(`after reload, My digits: ${restored.n}`);
+  const reloaded = await drawAndPredict(check, ' after reload');
+  assert(reloaded === before, `same prediction after reload (${before} vs ${reloaded})`);
+}
+
+async function main() {
+  assert(existsSync(CHROMIUM), `${CHROMIUM} exists (node www/tools/setup.mjs --browser)`);
+  const external = process.env.E2E_URL;
+  if (!external) assert(existsSync(join(DIST, 'index.html')), `${DIST}/index.html exists (node www/tools/build.mjs)`);
+  const digits = loadTestDigits();
+  const server = external ? null : await serveStatic(DIST);
+  const url = external || server.url;
+  log(`serving ${external ? '(external)' : DIST} at ${url}; chromium ${CHROMIUM}`);
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(MINUTE); // clicks wait for buttons to become enabled
+  const pageErrors = [];
+  page.on('pageerror', (err) => {
+    pageErrors.push(err.message);
+    log(`page error: ${err.message}`);
+  });
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' || msg.type() === 'warning') log(`console.${msg.type()}: ${msg.text()}`);
+  });
+  let failure = null;
+  try {
+    await page.goto(url);
+    log(`opened ${url}: "${await page.title()}"; crossOriginIsolated=${await page.evaluate(() => self.crossOriginIsolated)}`);
+    await run(page, digits);
+    if (pageErrors.length) throw new Error(`uncaught page errors: ${pageErrors.join(' | ')}`);
+  } catch (err) {
+    failure = err;
+    console.error(`[e2e] FAILED: ${err.message}`);
+    try {
+      mkdirSync(RESULTS, { recursive: true });
+      await page.screenshot({ path: join(RESULTS, 'e2e-failure.png'), fullPage: true });
+      console.error(`[e2e] screenshot: ${relative(ROOT, join(RESULTS, 'e2e-failure.png'))}`);
+    } catch {
+      /* page gone */
+    }
+  } finally {
+    await browser.close();
+    await server?.close();
+  }
+  log(`finished in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
+  console.log(failure ? 'e2e: 0 passed, 1 failed' : 'e2e: 1 passed, 0 failed');
+  process.exitCode = failure ? 1 : 0;
+}
+
+const watchdog = setTimeout(() => {
+  console.error('[e2e] FAILED: overall timeout (40 min)');
+  console.log('e2e: 0 passed, 1 failed');
+  process.exit(1);
+}, 40 * MINUTE);
+watchdog.unref();
+await main().catch((err) => {
+  console.error(`[e2e] FAILED: ${err.message}`);
+  console.log('e2e: 0 passed, 1 failed');
+  process.exitCode = 1;
+});

@@ -1,0 +1,71 @@
+// Tiny static file server for the e2e test: serves a built dist/ on 127.0.0.1 with the
+// cross-origin isolation headers (COOP/COEP) the app needs for SharedArrayBuffer.
+// Files are sent as they are: .gz data files keep their gzip bytes (no Content-Encoding).
+//
+//   node tests/e2e/serve.mjs [dist] [port]     (for manual checks; the e2e test imports serveStatic)
+
+import { createReadStream, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.txt': 'text/plain; charset=utf-8',
+  '.map': 'application/json',
+  '.webmanifest': 'application/manifest+json',
+};
+
+const HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'Cache-Control': 'no-store',
+};
+
+/** Start serving `root`; resolves to { url, close() }. Port 0 picks a free port. */
+export function serveStatic(root, { port = 0, host = '127.0.0.1' } = {}) {
+  const base = resolve(root);
+  const server = createServer((req, res) => {
+    const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let file = normalize(join(base, urlPath));
+    if (file !== base && !file.startsWith(base + sep)) {
+      res.writeHead(403, HEADERS).end('forbidden');
+      return;
+    }
+    try {
+      if (statSync(file).isDirectory()) file = join(file, 'index.html');
+      const { size } = statSync(file);
+      res.writeHead(200, {
+        ...HEADERS,
+        'Content-Type': TYPES[extname(file)] || 'application/octet-stream',
+        'Content-Length': size,
+      });
+      if (req.method === 'HEAD') res.end();
+      else createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404, { ...HEADERS, 'Content-Type': 'text/plain' }).end(`not found: ${urlPath}`);
+    }
+  });
+  return new Promise((resolvePromise, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const { port: actual } = server.address();
+      resolvePromise({ url: `http://${host}:${actual}/`, close: () => new Promise((r) => server.close(r)) });
+    });
+  });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = process.argv[2] || 'dist';
+  const { url } = await serveStatic(root, { port: Number(process.argv[3] || 4174) });
+  console.log(`serving ${resolve(root)} at ${url}`);
+}
