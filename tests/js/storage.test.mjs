@@ -1,0 +1,38 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { packModelRecord, verifyModelRecord, packDigitsRecord, unpackDigitsRecord, RecordError, SCHEMA_VERSION } from '../../www/storage.js';
+
+const digit = (id, label, fill) => ({ id, label, image: new Uint8Array(784).fill(fill), addedAt: 1 });
+
+test('model record round-trips and detects corruption and old versions', () => {
+  const weights = Uint8Array.from({ length: 100 }, (_, i) => i);
+  const rec = packModelRecord({ config: { model: 'cnn', learningRate: 0.001 }, weights, source: 'pretrained' });
+  assert.equal(rec.schema, SCHEMA_VERSION);
+  const back = verifyModelRecord(structuredClone(rec));
+  assert.equal(back.config.model, 'cnn'); assert.equal(back.source, 'pretrained'); assert.deepEqual(back.weights, weights);
+  const flipped = structuredClone(rec); flipped.weights[10] ^= 0xff;
+  assert.throws(() => verifyModelRecord(flipped), /checksum/);
+  const changedConfig = structuredClone(rec); changedConfig.config.model = 'mlp';
+  assert.throws(() => verifyModelRecord(changedConfig), /checksum/);
+  assert.throws(() => verifyModelRecord({ ...rec, schema: 0 }), /another version/);
+  assert.throws(() => verifyModelRecord(null), RecordError);
+  assert.throws(() => verifyModelRecord({ ...rec, weights: [1, 2] }), /incomplete/);
+  assert.throws(() => packModelRecord({ config: {}, weights: new Uint8Array(0) }), RecordError);
+});
+
+test('digits record round-trips and detects corruption', () => {
+  const items = [digit('a', 3, 7), digit('b', 9, 200)];
+  const rec = packDigitsRecord(items);
+  assert.equal(rec.count, 2);
+  const back = unpackDigitsRecord(structuredClone(rec));
+  assert.deepEqual(back.map((d) => [d.id, d.label, d.image[0]]), [['a', 3, 7], ['b', 9, 200]]);
+  const bad = structuredClone(rec); bad.images[900] = 1;
+  assert.throws(() => unpackDigitsRecord(bad), /checksum/);
+  const badLabel = structuredClone(rec); badLabel.labels[0] = 4;
+  assert.throws(() => unpackDigitsRecord(badLabel), /checksum/);
+  assert.throws(() => unpackDigitsRecord({ ...rec, schema: 99 }), /another version/);
+  assert.throws(() => unpackDigitsRecord({ ...rec, count: 3 }), /incomplete/);
+  assert.deepEqual(unpackDigitsRecord(packDigitsRecord([])), []);
+  assert.throws(() => packDigitsRecord([{ id: 'x', label: 11, image: new Uint8Array(784) }]), /0–9/);
+  assert.throws(() => packDigitsRecord([{ id: 'x', label: 1, image: new Uint8Array(10) }]), /784/);
+});

@@ -1,0 +1,554 @@
+// The wasm worker: owns the single Trainer and the dataset. ALL wasm work runs here; the page
+// talks to it through the RPC protocol in protocol.js. Long jobs (training, fine-tuning,
+// evaluation) run in short chunks and yield to the event loop between chunks so that predict,
+// pause and stop requests are answered while they run.
+
+import init, { Trainer, parseIdx, preprocessDrawing, buildInfo } from './pkg/inkling.js';
+import wasmUrl from './pkg/inkling_bg.wasm?url';
+import { serveRpc, withTransfer, MSG, EVT } from './protocol.js';
+import { loadDataset } from './data.js';
+import {
+  IMAGE_BYTES,
+  mulberry32,
+  permutation,
+  batchCount,
+  batchRange,
+  gatherBatch,
+  validationSizeFor,
+  MixedSampler,
+} from './batching.js';
+import { mergeEvaluations, misclassifiedIndices, RateMeter, etaSeconds } from './metrics.js';
+
+const CHUNK_MS = 50; // train for about this long, then yield
+const EVAL_CHUNK = 500; // images per evaluate() call
+const GALLERY_LIMIT = 60; // misclassified test digits sent back for the gallery
+
+let ready = null;
+let info = null;
+let trainer = null;
+let weightsVersion = 0; // bumped whenever the weights change
+let data = null; // { trainImages, trainLabels, trainCount, valCount, testImages, testLabels, testCount, ... }
+let job = null; // the running long job: { kind, paused, stop, wake, done }
+const evalCache = new Map(); // split -> { version, evaluation }
+
+const yieldNow = () => new Promise((r) => setTimeout(r));
+const now = () => performance.now();
+
+/** serde-wasm-bindgen may hand back Maps; make everything plain objects. */
+function plain(v) {
+  if (v instanceof Map) {
+    const o = {};
+    for (const [k, x] of v) o[k] = plain(x);
+    return o;
+  }
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object' && !ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Object.prototype) {
+    const o = {};
+    for (const k of Object.keys(v)) o[k] = plain(v[k]);
+    return o;
+  }
+  return v;
+}
+
+function ensureInit() {
+  if (!ready) {
+    ready = init({ module_or_path: wasmUrl }).then(() => {
+      info = plain(buildInfo());
+      return info;
+    });
+    ready.catch(() => {
+      ready = null;
+    });
+  }
+  return ready;
+}
+
+function requireTrainer() {
+  if (!trainer) throw new Error('No model yet.');
+  return trainer;
+}
+
+function modelSummary() {
+  const t = requireTrainer();
+  return { config: plain(t.config), steps: t.steps, parameterCount: t.parameterCount, version: weightsVersion };
+}
+
+function setTrainer(t) {
+  if (trainer && trainer !== t) trainer.free();
+  trainer = t;
+  weightsVersion++;
+  evalCache.clear();
+}
+
+// --- jobs ------------------------------------------------------------------------------------
+
+async function acquire(kind) {
+  // A running evaluation gives way to anything else; training/fine-tuning/loading do not.
+  while (job && job.kind === 'evaluate') {
+    job.stop = true;
+    await job.done;
+  }
+  if (job) throw new Error(`The worker is busy (${job.kind} in progress).`);
+  let finish;
+  const j = { kind, paused: false, stop: false, wake: null, done: new Promise((r) => (finish = r)) };
+  j.finish = () => {
+    if (job === j) job = null;
+    finish();
+  };
+  job = j;
+  return j;
+}
+
+async function acquireOrFree(kind, t) {
+  try {
+    return await acquire(kind);
+  } catch (err) {
+    t.free();
+    throw err;
+  }
+}
+
+function wake(j) {
+  if (j && j.wake) {
+    const w = j.wake;
+    j.wake = null;
+    w();
+  }
+}
+
+function waitForResume(j) {
+  return new Promise((resolve) => {
+    j.wake = resolve;
+  });
+}
+
+class Cancelled extends Error {
+  constructor() {
+    super('cancelled');
+    this.name = 'Cancelled';
+  }
+}
+
+// --- dataset ---------------------------------------------------------------------------------
+
+function splitView(split) {
+  if (!data) throw new Error('The dataset is not loaded yet.');
+  if (split === 'test') return { images: data.testImages, labels: data.testLabels, offset: 0, count: data.testCount };
+  if (split === 'validation') return { images: data.trainImages, labels: data.trainLabels, offset: data.trainCount, count: data.valCount };
+  if (split === 'train') return { images: data.trainImages, labels: data.trainLabels, offset: 0, count: data.trainCount };
+  throw new Error(`unknown split "${split}"`);
+}
+
+function datasetSummary() {
+  if (!data) return null;
+  return {
+    train: data.trainCount,
+    validation: data.valCount,
+    test: data.testCount,
+    baseUrl: data.baseUrl,
+    fromCache: data.fromCache,
+    bytes: data.bytes,
+    name: data.name,
+    source: data.source,
+  };
+}
+
+/** Optional dataset.json next to the files ({ name, source }); absent is fine. */
+async function describeDataset(baseUrl) {
+  try {
+    const res = await fetch(new URL('dataset.json', baseUrl), { cache: 'no-cache' });
+    if (!res.ok) return {};
+    const j = await res.json();
+    return { name: typeof j.name === 'string' ? j.name : undefined, source: typeof j.source === 'string' ? j.source : undefined };
+  } catch {
+    return {};
+  }
+}
+
+async function loadData({ baseUrl, validationSize = 5000 }) {
+  await ensureInit();
+  const j = await acquire('load');
+  try {
+    let last = 0;
+    const result = await loadDataset(baseUrl, {
+      validate: (bytes) => plain(parseIdx(bytes)),
+      onProgress: (p) => {
+        const t = now();
+        if (t - last > 60 || p.loaded >= p.total) {
+          last = t;
+          server.emit(EVT.DATA_PROGRESS, p);
+        }
+      },
+    });
+    const f = result.files;
+    const about = await describeDataset(baseUrl);
+    const val = validationSizeFor(f.trainImages.count, validationSize);
+    data = {
+      trainImages: f.trainImages.data,
+      trainLabels: f.trainLabels.data,
+      trainCount: f.trainImages.count - val,
+      valCount: val,
+      testImages: f.testImages.data,
+      testLabels: f.testLabels.data,
+      testCount: f.testImages.count,
+      baseUrl,
+      fromCache: result.fromCache,
+      bytes: result.bytes,
+      name: about.name,
+      source: about.source,
+    };
+    evalCache.clear();
+    return datasetSummary();
+  } finally {
+    j.finish();
+  }
+}
+
+// --- evaluation ------------------------------------------------------------------------------
+
+/** Evaluate the current weights on a split in chunks (yielding between them). Cached per weights version. */
+async function evaluateSplit(split, j) {
+  const cached = evalCache.get(split);
+  if (cached && cached.version === weightsVersion) return cached.evaluation;
+  const version = weightsVersion;
+  const { images, labels, offset, count } = splitView(split);
+  const parts = [];
+  for (let s = 0; s < count; s += EVAL_CHUNK) {
+    const e = Math.min(count, s + EVAL_CHUNK);
+    const ev = plain(
+      requireTrainer().evaluate(images.subarray((offset + s) * IMAGE_BYTES, (offset + e) * IMAGE_BYTES), labels.subarray(offset + s, offset + e)),
+    );
+    parts.push(ev);
+    await yieldNow();
+    if (j && j.kind === 'evaluate' && j.stop) throw new Cancelled();
+  }
+  const evaluation = mergeEvaluations(parts);
+  if (version === weightsVersion) evalCache.set(split, { version, evaluation });
+  return evaluation;
+}
+
+function brief(ev) {
+  return ev ? { count: ev.count, loss: ev.loss, accuracy: ev.accuracy, macroF1: ev.macroF1 } : null;
+}
+
+/** Full report for the results panel: metrics, confusion and a gallery of misclassified digits. */
+function fullReport(ev, split) {
+  const { images, labels, offset } = splitView(split);
+  const split_labels = labels.subarray(offset, offset + ev.count);
+  const mis = misclassifiedIndices(split_labels, ev.predictions, GALLERY_LIMIT);
+  const galleryImages = new Uint8Array(mis.length * IMAGE_BYTES);
+  mis.forEach((i, k) => galleryImages.set(images.subarray((offset + i) * IMAGE_BYTES, (offset + i + 1) * IMAGE_BYTES), k * IMAGE_BYTES));
+  let wrong = 0;
+  for (let i = 0; i < ev.count; i++) if (split_labels[i] !== ev.predictions[i]) wrong++;
+  return {
+    split,
+    count: ev.count,
+    loss: ev.loss,
+    accuracy: ev.accuracy,
+    macroF1: ev.macroF1,
+    confusion: ev.confusion,
+    precision: ev.precision,
+    recall: ev.recall,
+    f1: ev.f1,
+    support: ev.support,
+    misclassifiedCount: wrong,
+    gallery: {
+      indices: mis,
+      labels: mis.map((i) => split_labels[i]),
+      predictions: mis.map((i) => ev.predictions[i]),
+      images: galleryImages,
+    },
+  };
+}
+
+async function evaluate({ split = 'test' }) {
+  await ensureInit();
+  requireTrainer();
+  const j = await acquire('evaluate');
+  try {
+    const ev = await evaluateSplit(split, j);
+    const report = fullReport(ev, split);
+    return withTransfer(report, [report.gallery.images.buffer]);
+  } finally {
+    j.finish();
+  }
+}
+
+// --- training --------------------------------------------------------------------------------
+
+async function train({ config = {}, continueTraining = false }) {
+  await ensureInit();
+  if (!data) throw new Error('Load the dataset before training.');
+  const j = await acquire('train');
+  try {
+    if (!continueTraining || !trainer || plain(trainer.config).model !== (config.model || 'cnn')) {
+      setTrainer(new Trainer(config));
+    } else if (config.learningRate) {
+      trainer.setLearningRate(config.learningRate);
+    }
+    return await runTraining(j, plain(trainer.config));
+  } finally {
+    server.emit(EVT.TRAIN_STATE, { state: 'idle' });
+    j.finish();
+  }
+}
+
+async function runTraining(j, cfg) {
+  const t = trainer;
+  const bs = Math.max(1, Math.min(cfg.batchSize || 64, cfg.maxBatchSize || 1024));
+  const epochs = Math.max(1, cfg.epochs || 1);
+  const n = data.trainCount;
+  const perEpoch = batchCount(n, bs);
+  const total = perEpoch * epochs;
+  const imgBuf = new Uint8Array(bs * IMAGE_BYTES);
+  const lblBuf = new Uint8Array(bs);
+  const rng = mulberry32(((cfg.seed ?? 1) * 7919 + t.steps) >>> 0);
+  const meter = new RateMeter(4000);
+  meter.reset(now());
+  let done = 0;
+  let steps = [];
+  let epoch = 0;
+  let batch = 0;
+  let epochsDone = 0;
+  let lastTest = null;
+  let lastTestVersion = -1;
+
+  const emitProgress = () => {
+    const rate = meter.rate(now());
+    server.emit(EVT.TRAIN_PROGRESS, {
+      epoch: epoch + 1,
+      epochs,
+      batch,
+      batchesPerEpoch: perEpoch,
+      batchesDone: done,
+      totalBatches: total,
+      samplesPerSec: rate,
+      etaSeconds: etaSeconds((total - done) * bs, rate),
+      globalStep: t.steps,
+      steps,
+    });
+    steps = [];
+  };
+  server.emit(EVT.TRAIN_STATE, { state: 'training' });
+  let chunkStart = now();
+  const decay = cfg.lrDecay > 0 && cfg.lrDecay < 1 ? cfg.lrDecay : 1;
+  outer: for (epoch = 0; epoch < epochs; epoch++) {
+    if (decay !== 1) t.setLearningRate(cfg.learningRate * Math.pow(decay, epoch));
+    const order = permutation(n, rng);
+    for (batch = 0; batch < perEpoch; ) {
+      if (j.stop) break outer;
+      if (j.paused) {
+        emitProgress();
+        server.emit(EVT.TRAIN_STATE, { state: 'paused' });
+        await waitForResume(j);
+        meter.reset(now());
+        if (j.stop) break outer;
+        server.emit(EVT.TRAIN_STATE, { state: 'training' });
+        chunkStart = now();
+      }
+      const [s, e] = batchRange(batch, n, bs);
+      const count = gatherBatch(data.trainImages, data.trainLabels, order, s, e, imgBuf, lblBuf);
+      const r = plain(
+        count === bs ? t.trainBatch(imgBuf, lblBuf) : t.trainBatch(imgBuf.subarray(0, count * IMAGE_BYTES), lblBuf.subarray(0, count)),
+      );
+      weightsVersion++;
+      batch++;
+      done++;
+      steps.push({ step: t.steps, loss: r.loss, accuracy: r.accuracy });
+      meter.add(count, now());
+      if (now() - chunkStart >= CHUNK_MS) {
+        emitProgress();
+        await yieldNow();
+        chunkStart = now();
+      }
+    }
+    emitProgress();
+    server.emit(EVT.TRAIN_STATE, { state: 'evaluating' });
+    const validation = data.valCount ? await evaluateSplit('validation') : null;
+    lastTest = await evaluateSplit('test');
+    lastTestVersion = weightsVersion;
+    epochsDone = epoch + 1;
+    server.emit(EVT.EPOCH, { epoch: epoch + 1, epochs, validation: brief(validation), test: brief(lastTest) });
+    if (epoch + 1 < epochs && !j.stop) server.emit(EVT.TRAIN_STATE, { state: 'training' });
+    chunkStart = now();
+  }
+  const stopped = j.stop;
+  if (lastTestVersion !== weightsVersion) {
+    server.emit(EVT.TRAIN_STATE, { state: 'evaluating' });
+    lastTest = await evaluateSplit('test');
+  }
+  const report = fullReport(lastTest, 'test');
+  return withTransfer(
+    { stopped, batchesDone: done, epochsDone, totalBatches: total, batchesPerEpoch: perEpoch, model: modelSummary(), test: report },
+    [report.gallery.images.buffer],
+  );
+}
+
+// --- fine-tuning -----------------------------------------------------------------------------
+
+function evalUserDigits(images, labels, idx) {
+  if (!idx.length) return null;
+  const im = new Uint8Array(idx.length * IMAGE_BYTES);
+  const lb = new Uint8Array(idx.length);
+  idx.forEach((i, k) => {
+    im.set(images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), k * IMAGE_BYTES);
+    lb[k] = labels[i];
+  });
+  const ev = plain(requireTrainer().evaluate(im, lb));
+  const predictions = Array.from(ev.predictions);
+  return { count: idx.length, correct: predictions.filter((p, k) => p === lb[k]).length, accuracy: ev.accuracy, predictions };
+}
+
+async function finetune({ images, labels, holdout = [], learningRate = 1e-4, steps = 40, batchSize = 32, freeze = false, seed = 7 }) {
+  await ensureInit();
+  const t = requireTrainer();
+  const n = labels.length;
+  if (!n || images.length !== n * IMAGE_BYTES) throw new Error('Add some digits to My digits first.');
+  const held = new Set(holdout);
+  const trainIdx = [];
+  for (let i = 0; i < n; i++) if (!held.has(i)) trainIdx.push(i);
+  if (!trainIdx.length) throw new Error('Every digit is held out; add more digits.');
+  const j = await acquire('finetune');
+  const baseLr = plain(t.config).learningRate;
+  const progress = (phase, step = 0, extra = {}) => server.emit(EVT.FINETUNE_PROGRESS, { phase, step, steps, ...extra });
+  try {
+    progress('before');
+    const before = { holdout: evalUserDigits(images, labels, [...held]), test: data ? brief(await evaluateSplit('test')) : null };
+    t.setLearningRate(learningRate);
+    t.freezeFeatures(!!freeze);
+    const mnistCount = data ? data.trainCount : 0;
+    const sampler = new MixedSampler(trainIdx, mnistCount, batchSize, mulberry32(seed + t.steps));
+    const imgBuf = new Uint8Array(batchSize * IMAGE_BYTES);
+    const lblBuf = new Uint8Array(batchSize);
+    let done = 0;
+    let chunkStart = now();
+    let lastLoss = NaN;
+    progress('training', 0);
+    for (let step = 0; step < steps; step++) {
+      if (j.stop) break;
+      if (j.paused) {
+        await waitForResume(j);
+        if (j.stop) break;
+      }
+      const { user, mnist } = sampler.next();
+      let k = 0;
+      for (const i of user) {
+        imgBuf.set(images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), k * IMAGE_BYTES);
+        lblBuf[k++] = labels[i];
+      }
+      for (const i of mnist) {
+        imgBuf.set(data.trainImages.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), k * IMAGE_BYTES);
+        lblBuf[k++] = data.trainLabels[i];
+      }
+      const r = plain(t.trainBatch(imgBuf.subarray(0, k * IMAGE_BYTES), lblBuf.subarray(0, k)));
+      weightsVersion++;
+      done++;
+      lastLoss = r.loss;
+      if (now() - chunkStart >= CHUNK_MS) {
+        progress('training', done, { loss: lastLoss });
+        await yieldNow();
+        chunkStart = now();
+      }
+    }
+    progress('after', done, { loss: lastLoss });
+    const after = { holdout: evalUserDigits(images, labels, [...held]), test: data ? brief(await evaluateSplit('test')) : null };
+    return { stopped: j.stop, steps: done, trainCount: trainIdx.length, holdoutCount: held.size, mnistReplay: mnistCount > 0, before, after, model: modelSummary() };
+  } finally {
+    try {
+      t.freezeFeatures(false);
+      if (baseLr) t.setLearningRate(baseLr);
+    } catch {
+      /* trainer replaced meanwhile */
+    }
+    j.finish();
+  }
+}
+
+// --- requests --------------------------------------------------------------------------------
+
+function preprocess({ pixels, width, height, channels }) {
+  return preprocessDrawing(pixels, width, height, channels);
+}
+
+const handlers = {
+  async [MSG.INIT]() {
+    const build = await ensureInit();
+    return { buildInfo: build };
+  },
+  [MSG.LOAD_DATA]: loadData,
+  async [MSG.NEW_MODEL]({ config = {} }) {
+    await ensureInit();
+    if (job && job.kind !== 'evaluate') throw new Error(`The worker is busy (${job.kind} in progress).`);
+    const t = new Trainer(config); // throws on a bad config; the current model stays
+    const j = await acquireOrFree('reset', t);
+    try {
+      setTrainer(t);
+    } finally {
+      j.finish();
+    }
+    return modelSummary();
+  },
+  [MSG.TRAIN]: train,
+  [MSG.PAUSE]() {
+    if (job && (job.kind === 'train' || job.kind === 'finetune')) job.paused = true;
+    return { paused: !!job && job.paused };
+  },
+  [MSG.RESUME]() {
+    if (job) {
+      job.paused = false;
+      wake(job);
+    }
+    return { paused: false };
+  },
+  [MSG.STOP]() {
+    if (job) {
+      job.stop = true;
+      job.paused = false;
+      wake(job);
+    }
+    return { stopping: !!job };
+  },
+  async [MSG.PREDICT](req) {
+    await ensureInit();
+    const image = preprocess(req);
+    if (!image) return { empty: true };
+    const probs = requireTrainer().predict(image);
+    return withTransfer({ empty: false, probs, preview: image, version: weightsVersion }, [probs.buffer, image.buffer]);
+  },
+  async [MSG.PREPROCESS](req) {
+    await ensureInit();
+    const image = preprocess(req);
+    return image ? withTransfer({ empty: false, image }, [image.buffer]) : { empty: true };
+  },
+  [MSG.EVALUATE]: evaluate,
+  async [MSG.EXPORT]() {
+    await ensureInit();
+    const bytes = requireTrainer().exportWeights();
+    return withTransfer({ bytes, config: plain(trainer.config) }, [bytes.buffer]);
+  },
+  async [MSG.IMPORT]({ bytes, config = {} }) {
+    await ensureInit();
+    if (job && job.kind !== 'evaluate') throw new Error(`The worker is busy (${job.kind} in progress).`);
+    const t = new Trainer(config);
+    try {
+      t.importWeights(bytes);
+    } catch (err) {
+      t.free(); // the current model stays
+      throw err;
+    }
+    const j = await acquireOrFree('import', t);
+    try {
+      setTrainer(t);
+    } finally {
+      j.finish();
+    }
+    return modelSummary();
+  },
+  [MSG.FINETUNE]: finetune,
+  async [MSG.INFO]() {
+    await ensureInit();
+    return { model: trainer ? modelSummary() : null, dataset: datasetSummary(), buildInfo: info, job: job ? job.kind : null };
+  },
+};
+
+const server = serveRpc(self, handlers);
