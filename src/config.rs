@@ -112,7 +112,7 @@ pub struct TrainConfig {
     pub validation_size: usize,
     /// The largest batch one `train_batch`/`predict` call accepts (bounds memory).
     pub max_batch_size: usize,
-    /// Learning-rate factor applied after each epoch (1 = constant; 0.7 decays by 30 % per epoch).
+    /// Learning-rate factor applied after each epoch (1 = constant; the default 0.5 halves it).
     pub lr_decay: f64,
 }
 
@@ -129,7 +129,8 @@ impl Default for TrainConfig {
             momentum: 0.9,
             validation_size: 5_000,
             max_batch_size: 1_024,
-            lr_decay: 1.0,
+            // Halving after each epoch: 3 epochs of the Keras CNN reach 99.1 % instead of 98.7 % (README).
+            lr_decay: 0.5,
         }
     }
 }
