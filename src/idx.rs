@@ -139,7 +139,10 @@ fn gunzip_idx(bytes: &[u8]) -> Result<Vec<u8>> {
     let gz_err = |e: std::io::Error| candle_core::Error::Msg(format!("IDX: not a valid gzip stream ({e})"));
     // The magic byte says how long the header is.
     let mut head = vec![0u8; 4];
-    read_full(&mut decoder, &mut head).map_err(gz_err)?;
+    let got = read_full(&mut decoder, &mut head).map_err(gz_err)?;
+    if got < 4 {
+        parse_header(&head[..got])?; // reports "too short" (not a bad magic read from zero padding)
+    }
     if head[3] as usize > 3 {
         parse_header(&head)?; // reports the bad magic
     }

@@ -2,6 +2,10 @@
 //! and every export returns `Result<_, JsError>`, so bad input throws a JS `Error` and nothing panics
 //! across the boundary (a panic would kill the wasm instance and the user's training with it).
 //!
+//! Byte buffers must be a `Uint8Array` (a Node `Buffer` is one) or a `Uint8ClampedArray` (canvas
+//! `ImageData.data`). Anything else throws: wasm-bindgen's `&[u8]` glue would instead convert element
+//! by element modulo 256, so a `Float32Array` of 0–1 pixels would silently train on black images.
+//!
 //! Compiled for wasm32 only: building a `JsError` off wasm32 panics, so native tests never touch this.
 
 use crate::config::{ModelKind, TrainConfig};
@@ -39,6 +43,62 @@ fn js_err(e: impl std::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
+/// The largest byte buffer any call copies into wasm memory: a raw IDX file at its limit. Bigger ones are
+/// refused before copying, since a failed allocation would abort the instance.
+const MAX_ARG_BYTES: usize = crate::idx::MAX_IDX_BYTES + 16;
+
+/// Copies a byte-buffer argument named `name` of at most `limit` bytes, refusing anything but
+/// `Uint8Array`/`Uint8ClampedArray`.
+fn bytes_arg(value: &JsValue, name: &str, limit: usize) -> Result<Vec<u8>, JsError> {
+    let check = |len: u32| match len as usize > limit {
+        true => Err(js_err(format!("{name} is {} MB; the limit is {} MB", len >> 20, limit >> 20))),
+        false => Ok(()),
+    };
+    if let Some(a) = value.dyn_ref::<js_sys::Uint8Array>() {
+        check(a.length())?;
+        return Ok(a.to_vec());
+    }
+    if let Some(a) = value.dyn_ref::<js_sys::Uint8ClampedArray>() {
+        check(a.length())?;
+        return Ok(a.to_vec());
+    }
+    Err(js_err(format!("{name} must be a Uint8Array of bytes (0–255), got {}", type_name(value))))
+}
+
+/// `Float32Array`, `Array`, `number`, `null`…: what a wrong argument is, for error messages.
+fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        return "null".into();
+    }
+    if value.is_object() {
+        let ctor = js_sys::Reflect::get(value, &"constructor".into()).ok().filter(|c| c.is_function());
+        let name = ctor.and_then(|c| js_sys::Reflect::get(&c, &"name".into()).ok()).and_then(|n| n.as_string());
+        return name.filter(|n| !n.is_empty()).unwrap_or_else(|| "object".into());
+    }
+    value.js_typeof().as_string().unwrap_or_else(|| "unknown".into())
+}
+
+/// Parses a trainer config object. Non-finite numbers are refused by name (JSON would turn them into
+/// `null` and the message would not say which key), arrays and non-objects as a whole.
+fn parse_config(config: &JsValue) -> Result<TrainConfig, JsError> {
+    if !config.is_object() || js_sys::Array::is_array(config) || config.is_function() {
+        return Err(js_err(format!("invalid trainer config: expected an object like {{model: 'cnn'}}, got {}", type_name(config))));
+    }
+    for entry in js_sys::Object::entries(config.unchecked_ref()).iter() {
+        let pair: js_sys::Array = entry.unchecked_into();
+        if let Some(v) = pair.get(1).as_f64().filter(|v| !v.is_finite()) {
+            let key = pair.get(0).as_string().unwrap_or_default();
+            let v = if v.is_nan() { "NaN" } else if v > 0.0 { "Infinity" } else { "-Infinity" };
+            return Err(js_err(format!("invalid trainer config: {key} must be a finite number, got {v}")));
+        }
+    }
+    // Through JSON so that serde sees every key and refuses unknown ones (serde-wasm-bindgen only looks up
+    // the known fields).
+    let json = js_sys::JSON::stringify(config).ok().and_then(|j| j.as_string());
+    let json = json.ok_or_else(|| js_err("invalid trainer config: not a plain object (JSON.stringify failed)"))?;
+    serde_json::from_str(&json).map_err(|e| js_err(format!("invalid trainer config: {e}")))
+}
+
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_err)
 }
@@ -55,27 +115,22 @@ impl Trainer {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "TrainerConfig | undefined")] config: JsValue) -> Result<Trainer, JsError> {
         console_error_panic_hook::set_once();
-        let config: TrainConfig = if config.is_undefined() || config.is_null() {
-            TrainConfig::default()
-        } else {
-            // Through JSON so that serde sees every key and refuses unknown ones (serde-wasm-bindgen
-            // only looks up the known fields).
-            let json = js_sys::JSON::stringify(&config).map_err(|_| js_err("invalid trainer config: not a plain object"))?;
-            serde_json::from_str(&String::from(json)).map_err(|e| js_err(format!("invalid trainer config: {e}")))?
-        };
+        let config = if config.is_undefined() || config.is_null() { TrainConfig::default() } else { parse_config(&config)? };
         Ok(Trainer { inner: crate::Trainer::new(config).map_err(js_err)? })
     }
 
     /// One optimizer step on `images` (N×784 raw bytes) and `labels` (N digits).
     #[wasm_bindgen(js_name = trainBatch, unchecked_return_type = "StepResult")]
-    pub fn train_batch(&mut self, images: &[u8], labels: &[u8]) -> Result<JsValue, JsError> {
-        to_js(&self.inner.train_batch(images, labels).map_err(js_err)?)
+    pub fn train_batch(&mut self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue) -> Result<JsValue, JsError> {
+        let (images, labels) = (bytes_arg(&images, "images", MAX_ARG_BYTES)?, bytes_arg(&labels, "labels", MAX_ARG_BYTES)?);
+        to_js(&self.inner.train_batch(&images, &labels).map_err(js_err)?)
     }
 
     /// Loss, accuracy, confusion matrix, per-class precision/recall/F1 and predictions.
     #[wasm_bindgen(unchecked_return_type = "Evaluation")]
-    pub fn evaluate(&self, images: &[u8], labels: &[u8]) -> Result<JsValue, JsError> {
-        let eval = self.inner.evaluate(images, labels).map_err(js_err)?;
+    pub fn evaluate(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue) -> Result<JsValue, JsError> {
+        let (images, labels) = (bytes_arg(&images, "images", MAX_ARG_BYTES)?, bytes_arg(&labels, "labels", MAX_ARG_BYTES)?);
+        let eval = self.inner.evaluate(&images, &labels).map_err(js_err)?;
         let value = to_js(&eval)?;
         // Predictions as a typed array rather than a plain array of numbers.
         js_sys::Reflect::set(&value, &"predictions".into(), &js_sys::Uint8Array::from(eval.predictions.as_slice()))
@@ -84,8 +139,8 @@ impl Trainer {
     }
 
     /// Softmax probabilities, N×10.
-    pub fn predict(&self, images: &[u8]) -> Result<Vec<f32>, JsError> {
-        self.inner.predict(images).map_err(js_err)
+    pub fn predict(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue) -> Result<Vec<f32>, JsError> {
+        self.inner.predict(&bytes_arg(&images, "images", MAX_ARG_BYTES)?).map_err(js_err)
     }
 
     /// The weights as safetensors bytes.
@@ -96,8 +151,9 @@ impl Trainer {
 
     /// Loads safetensors weights made for the same model; on error the current weights stay.
     #[wasm_bindgen(js_name = importWeights)]
-    pub fn import_weights(&mut self, bytes: &[u8]) -> Result<(), JsError> {
-        self.inner.import_weights(bytes).map_err(js_err)
+    pub fn import_weights(&mut self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue) -> Result<(), JsError> {
+        let bytes = bytes_arg(&bytes, "weights file", crate::checkpoint::MAX_WEIGHTS_BYTES)?;
+        self.inner.import_weights(&bytes).map_err(js_err)
     }
 
     /// Sets the learning rate for the following steps.
@@ -133,8 +189,8 @@ impl Trainer {
 
 /// Parses and validates an IDX file (raw or gzip).
 #[wasm_bindgen(js_name = parseIdx, unchecked_return_type = "IdxFile")]
-pub fn parse_idx(bytes: &[u8]) -> Result<JsValue, JsError> {
-    let idx = parse_idx_core(bytes).map_err(js_err)?;
+pub fn parse_idx(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue) -> Result<JsValue, JsError> {
+    let idx = parse_idx_core(&bytes_arg(&bytes, "IDX file", MAX_ARG_BYTES)?).map_err(js_err)?;
     let (kind, rows, cols) = match idx.kind {
         IdxKind::Images => ("images", idx.dims[1], idx.dims[2]),
         IdxKind::Labels => {
@@ -155,8 +211,13 @@ pub fn parse_idx(bytes: &[u8]) -> Result<JsValue, JsError> {
 
 /// A canvas buffer (grayscale or RGBA, any size) to 784 MNIST-style bytes; `undefined` if empty.
 #[wasm_bindgen(js_name = preprocessDrawing)]
-pub fn preprocess_drawing(pixels: &[u8], width: usize, height: usize, channels: usize) -> Result<Option<Vec<u8>>, JsError> {
-    crate::preprocess::preprocess_drawing(pixels, width, height, channels).map_err(js_err)
+pub fn preprocess_drawing(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8ClampedArray")] pixels: JsValue,
+    width: usize,
+    height: usize,
+    channels: usize,
+) -> Result<Option<Vec<u8>>, JsError> {
+    crate::preprocess::preprocess_drawing(&bytes_arg(&pixels, "drawing pixels", MAX_ARG_BYTES)?, width, height, channels).map_err(js_err)
 }
 
 /// What this build can do: version, SIMD, threads, models.

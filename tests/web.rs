@@ -14,6 +14,11 @@ fn config(json: &str) -> JsValue {
     js_sys::JSON::parse(json).unwrap()
 }
 
+/// A byte slice as the `Uint8Array` the exported functions take.
+fn u8s(bytes: &[u8]) -> JsValue {
+    js_sys::Uint8Array::from(bytes).into()
+}
+
 fn field(v: &JsValue, key: &str) -> f64 {
     js_sys::Reflect::get(v, &key.into()).unwrap().as_f64().unwrap()
 }
@@ -32,16 +37,16 @@ fn a_few_steps_lower_the_loss_and_predictions_are_probabilities() {
     for step in 0..12 {
         let idx: Vec<usize> = (0..32).map(|i| (step * 32 + i) % 256).collect();
         let (x, y) = data.gather(&idx);
-        losses.push(field(&t.train_batch(&x, &y).unwrap(), "loss"));
+        losses.push(field(&t.train_batch(u8s(&x), u8s(&y)).unwrap(), "loss"));
     }
     assert!(losses[11] < losses[0] * 0.8, "loss {:?}", losses);
     assert_eq!(t.steps(), 12);
-    let probs = t.predict(&data.images()[..5 * 784]).unwrap();
+    let probs = t.predict(u8s(&data.images()[..5 * 784])).unwrap();
     assert_eq!(probs.len(), 50);
     for row in probs.chunks(10) {
         assert!((row.iter().sum::<f32>() - 1.0).abs() < 1e-4);
     }
-    let eval = t.evaluate(&data.images()[..100 * 784], &data.labels()[..100]).unwrap();
+    let eval = t.evaluate(u8s(&data.images()[..100 * 784]), u8s(&data.labels()[..100])).unwrap();
     assert!(field(&eval, "accuracy") > 0.1);
 }
 
@@ -50,12 +55,12 @@ fn weights_round_trip_and_other_models_are_refused() {
     let t = Trainer::new(config(r#"{"model":"mlp","seed":1}"#)).unwrap();
     let bytes = t.export_weights().unwrap();
     let mut u = Trainer::new(config(r#"{"model":"mlp","seed":2}"#)).unwrap();
-    u.import_weights(&bytes).unwrap();
+    u.import_weights(u8s(&bytes)).unwrap();
     assert!(u.export_weights().unwrap() == bytes);
     let mut cnn = Trainer::new(JsValue::UNDEFINED).unwrap();
     let before = cnn.export_weights().unwrap();
-    assert!(message(cnn.import_weights(&bytes).unwrap_err()).contains("'mlp'"));
-    assert!(message(cnn.import_weights(&[1, 2, 3]).unwrap_err()).contains("safetensors"));
+    assert!(message(cnn.import_weights(u8s(&bytes)).unwrap_err()).contains("'mlp'"));
+    assert!(message(cnn.import_weights(u8s(&[1, 2, 3])).unwrap_err()).contains("safetensors"));
     assert!(cnn.export_weights().unwrap() == before);
 }
 
@@ -65,18 +70,18 @@ fn bad_input_throws_and_the_trainer_keeps_working() {
     let mut t = Trainer::new(config(r#"{"model":"mlp"}"#)).unwrap();
     let before = t.export_weights().unwrap();
     let (x, y) = data.gather(&(0..8).collect::<Vec<_>>());
-    assert!(message(t.train_batch(&x[..783], &y).unwrap_err()).contains("multiple of 784"));
-    assert!(message(t.train_batch(&x, &y[..7]).unwrap_err()).contains("7 labels for 8 images"));
+    assert!(message(t.train_batch(u8s(&x[..783]), u8s(&y)).unwrap_err()).contains("multiple of 784"));
+    assert!(message(t.train_batch(u8s(&x), u8s(&y[..7])).unwrap_err()).contains("7 labels for 8 images"));
     let mut bad_labels = y.clone();
     bad_labels[3] = 12;
-    assert!(message(t.train_batch(&x, &bad_labels).unwrap_err()).contains("label 12"));
-    assert!(message(t.train_batch(&[], &[]).unwrap_err()).contains("empty"));
-    assert!(message(t.predict(&x[..100]).unwrap_err()).contains("multiple of 784"));
+    assert!(message(t.train_batch(u8s(&x), u8s(&bad_labels)).unwrap_err()).contains("label 12"));
+    assert!(message(t.train_batch(u8s(&[]), u8s(&[])).unwrap_err()).contains("empty"));
+    assert!(message(t.predict(u8s(&x[..100])).unwrap_err()).contains("multiple of 784"));
     assert!(message(t.set_learning_rate(f64::NAN).unwrap_err()).contains("learningRate"));
     assert!(message(t.set_learning_rate(-0.1).unwrap_err()).contains("learningRate"));
     assert!(t.export_weights().unwrap() == before, "bad calls must not change the weights");
-    assert!(field(&t.train_batch(&x, &y).unwrap(), "loss").is_finite());
-    assert_eq!(t.predict(&x).unwrap().len(), 80);
+    assert!(field(&t.train_batch(u8s(&x), u8s(&y)).unwrap(), "loss").is_finite());
+    assert_eq!(t.predict(u8s(&x)).unwrap().len(), 80);
 }
 
 #[wasm_bindgen_test]
@@ -94,17 +99,17 @@ fn bad_configs_throw() {
 
 #[wasm_bindgen_test]
 fn idx_and_drawings() {
-    let idx = parse_idx(&inkling::idx::encode_labels(&[1, 2, 3])).unwrap();
+    let idx = parse_idx(u8s(&inkling::idx::encode_labels(&[1, 2, 3]))).unwrap();
     assert_eq!(field(&idx, "count"), 3.0);
-    assert!(message(parse_idx(&[0, 0, 8, 3]).unwrap_err()).contains("IDX"));
+    assert!(message(parse_idx(u8s(&[0, 0, 8, 3])).unwrap_err()).contains("IDX"));
     let mut canvas = vec![255u8; 100 * 100];
     for y in 20..80 {
         for x in 45..55 {
             canvas[y * 100 + x] = 0;
         }
     }
-    let img = preprocess_drawing(&canvas, 100, 100, 1).unwrap().unwrap();
+    let img = preprocess_drawing(u8s(&canvas), 100, 100, 1).unwrap().unwrap();
     assert_eq!(img.len(), 784);
-    assert!(preprocess_drawing(&vec![255u8; 100 * 100], 100, 100, 1).unwrap().is_none());
-    assert!(preprocess_drawing(&canvas, 99, 100, 1).is_err());
+    assert!(preprocess_drawing(u8s(&vec![255u8; 100 * 100]), 100, 100, 1).unwrap().is_none());
+    assert!(preprocess_drawing(u8s(&canvas), 99, 100, 1).is_err());
 }
