@@ -1,0 +1,57 @@
+// Unit tests for the pure parts of www/tools/bench.mjs (statistics, table) and soak.mjs (verdict).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { markdownTable, median, percentile } from '../../www/tools/bench.mjs';
+import { probeFreeHeap, verdict } from '../../www/tools/soak.mjs';
+
+test('median and nearest-rank percentile', () => {
+  assert.equal(median([3, 1, 2]), 2);
+  assert.equal(median([4, 1, 3, 2]), 2.5);
+  const v = Array.from({ length: 200 }, (_, i) => 200 - i); // 1..200, unsorted
+  assert.equal(percentile(v, 95), 190);
+  assert.equal(percentile(v, 50), 100);
+  assert.equal(percentile(v, 100), 200);
+  assert.equal(percentile([7], 95), 7);
+  assert.ok(Number.isNaN(median([])));
+});
+
+test('markdown table: header, alignment row, padded cells', () => {
+  const t = markdownTable(['a', 'b'], [['x', '1'], ['long name', '22']]).split('\n');
+  assert.equal(t.length, 4);
+  assert.match(t[1], /^\|:-+\|-+:\|$/);
+  assert.equal(new Set(t.map((l) => l.length)).size, 1, 'all lines the same width');
+  assert.match(t[3], /^\| long name \| +22 \|$/);
+});
+
+test('soak verdict: flat passes, growth after epoch 1 or after predictions fails', () => {
+  const MiB = 1 << 20;
+  const base = 200 * MiB;
+  assert.equal(verdict({ epochs: [base, base, base], afterPredictions: base, toleranceBytes: MiB }).ok, true);
+  // growth during epoch 1 itself is allowed (it sets the baseline)
+  assert.equal(verdict({ epochs: [base], afterPredictions: base + MiB, toleranceBytes: MiB }).ok, true);
+  const grew = verdict({ epochs: [base, base + 64 * 1024 * 20, base], afterPredictions: base, toleranceBytes: MiB });
+  assert.equal(grew.ok, false);
+  assert.equal(grew.trainingGrowth, 64 * 1024 * 20);
+  const pred = verdict({ epochs: [base, base], afterPredictions: base + 2 * MiB, toleranceBytes: MiB });
+  assert.equal(pred.ok, false);
+  assert.equal(pred.predictionGrowth, 2 * MiB);
+});
+
+test('heap probe: counts 4 KiB blocks until memory grows, frees every block', () => {
+  // A fake allocator with 10 free blocks; the 11th malloc grows memory by one 64 KiB page.
+  const memory = { buffer: { byteLength: 1 << 20 } };
+  let live = 0;
+  let next = 0;
+  const wasm = {
+    memory,
+    __wbindgen_malloc: (size) => {
+      assert.equal(size, 4096);
+      live++;
+      if (++next > 10) memory.buffer.byteLength += 65536;
+      return next * 4096;
+    },
+    __wbindgen_free: () => live--,
+  };
+  assert.deepEqual(probeFreeHeap(wasm), { free: 10 * 4096, grewBy: 65536 });
+  assert.equal(live, 0);
+});

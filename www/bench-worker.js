@@ -1,0 +1,233 @@
+// Benchmark worker for www/bench.html (driven by www/tools/bench.mjs): the same wasm package and
+// data loading as the app's worker (www/worker.js), but each request is one measurement.
+// Times are taken here with performance.now() around the wasm calls only, except `firstBatch`,
+// which reports worker-side timestamps (ms since this worker's time origin, plus that origin)
+// so the page can place them on its own navigation timeline.
+//
+// Requests  page -> worker: { id, task, params }
+// Replies   worker -> page: { id, ok: true, result } | { id, ok: false, error } ; { progress } while an epoch runs
+
+import init, { Trainer, parseIdx, buildInfo } from './pkg/inkling.js';
+import wasmUrl from './pkg/inkling_bg.wasm?url';
+import { loadDataset } from './data.js';
+import { IMAGE_BYTES, batchCount, batchRange, gatherBatch, mulberry32, permutation, validationSizeFor } from './batching.js';
+
+const now = () => performance.now();
+let wasm = null; // the wasm exports (memory included)
+let data = null; // { images, labels, trainCount, testImages, testLabels, testCount, ... }
+const trainers = new Map(); // model -> Trainer (kept after `train` for inference/latency)
+
+/** serde-wasm-bindgen may hand back Maps; make plain objects. */
+function plain(v) {
+  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plain(x)]));
+  return v;
+}
+
+async function ensureInit() {
+  if (!wasm) wasm = await init({ module_or_path: wasmUrl });
+  return wasm;
+}
+
+async function loadData({ baseUrl }) {
+  const t0 = now();
+  const res = await loadDataset(baseUrl, { validate: (bytes) => plain(parseIdx(bytes)) });
+  const f = res.files;
+  const val = validationSizeFor(f.trainImages.count, 5000); // the app holds out the same validation split
+  let about = {};
+  try {
+    const r = await fetch(new URL('dataset.json', baseUrl), { cache: 'no-cache' });
+    if (r.ok) about = await r.json();
+  } catch {
+    /* optional */
+  }
+  data = {
+    images: f.trainImages.data,
+    labels: f.trainLabels.data,
+    trainCount: f.trainImages.count - val,
+    testImages: f.testImages.data,
+    testLabels: f.testLabels.data,
+    testCount: f.testImages.count,
+  };
+  return {
+    train: data.trainCount,
+    validation: val,
+    test: data.testCount,
+    fromCache: res.fromCache,
+    name: about.name || 'unknown',
+    official: !!about.official,
+    source: about.source || '',
+    ms: now() - t0,
+  };
+}
+
+function requireData() {
+  if (!data) throw new Error('load the dataset first');
+  return data;
+}
+
+function trainerFor(model) {
+  let t = trainers.get(model);
+  if (!t) {
+    t = new Trainer({ model, seed: 1 });
+    trainers.set(model, t);
+  }
+  return t;
+}
+
+/** A batch source cycling through the training set in a shuffled order, like the app. */
+function batches(batch, seed = 1) {
+  const d = requireData();
+  const order = permutation(d.trainCount, mulberry32(seed));
+  const img = new Uint8Array(batch * IMAGE_BYTES);
+  const lbl = new Uint8Array(batch);
+  let pos = 0;
+  return () => {
+    if (pos + batch > d.trainCount) pos = 0;
+    gatherBatch(d.images, d.labels, order, pos, pos + batch, img, lbl);
+    pos += batch;
+    return [img, lbl];
+  };
+}
+
+/**
+ * Training throughput: untimed warm-up (at least `warmup` steps and `warmupSeconds`, so V8 has
+ * tiered the hot wasm functions up), then steps until `seconds` have passed (at least minSteps).
+ */
+function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5, minSteps = 3 }) {
+  const old = trainers.get(model);
+  if (old) old.free();
+  trainers.delete(model);
+  const t = trainerFor(model);
+  const next = batches(batch);
+  const w0 = now();
+  let warm = 0;
+  while (warm < warmup || now() - w0 < warmupSeconds * 1000) {
+    t.trainBatch(...next());
+    warm++;
+  }
+  let steps = 0;
+  let busy = 0; // time inside trainBatch only (excludes gathering the batch)
+  const t0 = now();
+  let last = null;
+  while (steps < minSteps || now() - t0 < seconds * 1000) {
+    const [img, lbl] = next();
+    const s = now();
+    last = plain(t.trainBatch(img, lbl));
+    busy += now() - s;
+    steps++;
+  }
+  const ms = now() - t0;
+  return { model, batch, warmup: warm, steps, samples: steps * batch, ms, samplesPerSec: (steps * batch) / (ms / 1000), wasmSamplesPerSec: (steps * batch) / (busy / 1000), loss: last.loss };
+}
+
+/** Inference throughput: predict(batch of `batch` test images) until `seconds` have passed. */
+function infer({ model, batch = 256, seconds = 3, minCalls = 3 }) {
+  const d = requireData();
+  const t = trainerFor(model);
+  const n = Math.min(batch, d.testCount);
+  const img = d.testImages.subarray(0, n * IMAGE_BYTES);
+  t.predict(img); // warm-up
+  let calls = 0;
+  const t0 = now();
+  while (calls < minCalls || now() - t0 < seconds * 1000) {
+    t.predict(img);
+    calls++;
+  }
+  const ms = now() - t0;
+  return { model, batch: n, calls, ms, samplesPerSec: (calls * n) / (ms / 1000) };
+}
+
+/** Single-image predict latency measured around the wasm call (after >= `warmup` calls and >= warmupMs): every call's ms. */
+function latency({ model, count = 200, warmup = 10, warmupMs = 300 }) {
+  const d = requireData();
+  const t = trainerFor(model);
+  const image = (i) => d.testImages.subarray((i % d.testCount) * IMAGE_BYTES, ((i % d.testCount) + 1) * IMAGE_BYTES);
+  const w0 = now();
+  for (let i = 0; i < warmup || now() - w0 < warmupMs; i++) t.predict(image(i));
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const s = now();
+    t.predict(image(i));
+    times.push(now() - s);
+  }
+  return { model, times };
+}
+
+/** One prediction for the page's round-trip measurement (the pixels come with the request). */
+function predictOne({ model, pixels }) {
+  return { probs: trainerFor(model).predict(pixels) };
+}
+
+/** One full epoch over the training split (shuffled, the last batch partial), timed end to end. */
+function epoch({ model = 'cnn', batch = 64, seed = 1 }) {
+  const d = requireData();
+  const t = new Trainer({ model, seed });
+  const n = d.trainCount;
+  const perEpoch = batchCount(n, batch);
+  const order = permutation(n, mulberry32(seed));
+  const img = new Uint8Array(batch * IMAGE_BYTES);
+  const lbl = new Uint8Array(batch);
+  let lastReport = now();
+  const t0 = now();
+  let loss = 0;
+  for (let b = 0; b < perEpoch; b++) {
+    const [s, e] = batchRange(b, n, batch);
+    const count = gatherBatch(d.images, d.labels, order, s, e, img, lbl);
+    const r = count === batch ? t.trainBatch(img, lbl) : t.trainBatch(img.subarray(0, count * IMAGE_BYTES), lbl.subarray(0, count));
+    loss = plain(r).loss;
+    if (now() - lastReport > 10_000) {
+      lastReport = now();
+      self.postMessage({ progress: { task: 'epoch', batch: b + 1, batches: perEpoch, ms: lastReport - t0, loss } });
+    }
+  }
+  const ms = now() - t0;
+  // Test accuracy after the epoch, to show the timed run really trained (not part of the time).
+  const ev = plain(t.evaluate(d.testImages, d.testLabels));
+  t.free();
+  return { model, batch, samples: n, steps: perEpoch, ms, samplesPerSec: n / (ms / 1000), loss, testAccuracy: ev.accuracy };
+}
+
+/** The app's cold-start path, timestamped: wasm init, dataset (Cache API on a reload), Trainer, first step. */
+async function firstBatch({ baseUrl, model = 'cnn', batch = 64 }) {
+  const marks = { workerStart: now() };
+  await ensureInit();
+  marks.wasmReady = now();
+  const t = trainerFor(model);
+  marks.trainerReady = now();
+  const dataset = await loadData({ baseUrl });
+  marks.dataReady = now();
+  const next = batches(batch);
+  const step = plain(t.trainBatch(...next()));
+  marks.firstBatch = now();
+  return { timeOrigin: performance.timeOrigin, marks, dataset, loss: step.loss };
+}
+
+const TASKS = {
+  init: async () => {
+    await ensureInit();
+    return { buildInfo: plain(buildInfo()), memoryBytes: wasm.memory.buffer.byteLength };
+  },
+  load: async (p) => {
+    await ensureInit();
+    return loadData(p);
+  },
+  train,
+  infer,
+  latency,
+  predictOne,
+  epoch,
+  firstBatch,
+  memory: async () => ({ memoryBytes: (await ensureInit()).memory.buffer.byteLength }),
+};
+
+self.onmessage = async ({ data: msg }) => {
+  const { id, task, params } = msg;
+  try {
+    const fn = TASKS[task];
+    if (!fn) throw new Error(`unknown bench task "${task}"`);
+    const result = await fn(params || {});
+    self.postMessage({ id, ok: true, result });
+  } catch (err) {
+    self.postMessage({ id, ok: false, error: String((err && err.message) || err) });
+  }
+};

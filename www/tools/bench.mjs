@@ -1,0 +1,415 @@
+#!/usr/bin/env node
+// `npm run bench`: Inkling's speed figures, printed (never asserted). What it measures and how:
+//
+//   wasm, in headless Chromium (bench page www/bench.html + www/bench-worker.js, built with Vite from
+//   the same www/pkg as the app into bench-results/site/, served on 127.0.0.1 with COOP/COEP):
+//     train      samples/s for mlp, cnn, cnn-large at B = 32, 64, 128: a fresh Trainer, untimed
+//                warm-up (>= 2 steps and >= 1 s), then steps on shuffled real training batches until --seconds pass
+//                (at least 3 steps). Wall time includes gathering each batch (as in the app).
+//     infer      samples/s of predict() on 256 test images per call, for --seconds/2.
+//     latency    one-image predict(): median and p95 over 200 calls (after >= 10 calls and >= 0.3 s of warm-up),
+//                timed inside the worker around the wasm call, AND from the main thread as a
+//                postMessage round trip (page -> worker -> predict -> page).
+//     first      page open -> first trained batch: navigation start to the first cnn B=64
+//                trainBatch result reaching the page, on the app's start-up path (wasm init,
+//                Trainer, dataset from the Cache API, one step). Cold (fresh browser context)
+//                and warm (a reload: wasm from the HTTP cache, data from the Cache API).
+//     epoch      (--epoch) one full, real epoch of cnn at B=64 over the training split (55,000
+//                images with real MNIST; otherwise the embedded set, said so). Minutes long. The
+//                extrapolation from the B=64 train figure is printed on a separate, labelled line.
+//   native     `inkling bench --model M --batch-size B --seconds 2*S --json` (release build; the CLI
+//              spends half of its time training, half on B=256 inference) for each model/batch.
+//   static     threads and SIMD (buildInfo()), .wasm size raw and gzipped (level 9), and the count
+//              of SIMD (0xFD-prefixed) instructions in the shipped .wasm (www/tools/wasm-simd.mjs).
+//
+// Output: the machine (CPU, cores, Chromium) and load average at start, ONE table, then one JSON
+// line per measurement ({"bench": ...}). Also writes bench-results/latest.json and latest.md.
+// The machine may be shared: figures are noisy; compare runs with care.
+//
+//   npm run bench                          build if needed, everything but the epoch
+//   npm run bench -- --seconds 3           shorter timed windows (default 5)
+//   npm run bench -- --epoch               add the full cnn epoch (minutes)
+//   npm run bench -- --no-build --no-native
+//   npm run bench -- --models cnn --batches 64
+//   npm run bench -- --native-threads 1    (RAYON_NUM_THREADS for the native runs; default: the CLI's)
+//   env: CHROMIUM (default /usr/bin/chromium)
+
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, loadavg } from 'node:os';
+import { extname, join, normalize, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { PKG_DIR, VITE, buildWasm, buildWeb } from './build.mjs';
+import { ROOT, banner, capture, formatDuration, isMain, logger, main, run } from './lib.mjs';
+import { countSimd } from './wasm-simd.mjs';
+
+const log = logger('bench');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const RESULTS = join(ROOT, 'bench-results');
+const SITE = join(RESULTS, 'site');
+const BENCH_CONFIG = join(ROOT, 'www', 'tools', 'vite.bench.config.js');
+const DIST = join(ROOT, 'dist');
+const MODELS = ['mlp', 'cnn', 'cnn-large'];
+const BATCHES = [32, 64, 128];
+
+// --- statistics and formatting (pure) -----------------------------------------------------------
+
+/** Percentile p (0..100) of a list of numbers, nearest-rank on the sorted values. */
+export function percentile(values, p) {
+  if (!values.length) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * s.length);
+  return s[Math.min(s.length - 1, Math.max(0, rank - 1))];
+}
+
+export function median(values) {
+  if (!values.length) return NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const fmt = (x, digits = 0) => (x === undefined || x === null || Number.isNaN(x) ? '—' : Number(x).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+
+/** Render rows ([cells]) as a markdown table with a header; columns padded for the terminal. */
+export function markdownTable(header, rows) {
+  const all = [header, ...rows].map((r) => r.map((c) => String(c)));
+  const widths = header.map((_, i) => Math.max(3, ...all.map((r) => r[i].length)));
+  const line = (r) => `| ${r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
+  const sepLine = `|${widths.map((w, i) => (i === 0 ? `:${'-'.repeat(w + 1)}` : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
+  return [line(all[0]), sepLine, ...all.slice(1).map(line)].join('\n');
+}
+
+// --- build ------------------------------------------------------------------------------------
+
+/** Newest mtime (ms) among files under the given paths (recursive; missing paths ignored). */
+function newest(paths, skip = () => false) {
+  let t = 0;
+  const visit = (p) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return;
+    }
+    if (st.isDirectory()) {
+      for (const e of readdirSync(p)) if (!skip(e)) visit(join(p, e));
+    } else t = Math.max(t, st.mtimeMs);
+  };
+  for (const p of paths) visit(p);
+  return t;
+}
+
+const mtime = (p) => (existsSync(p) ? statSync(p).mtimeMs : 0);
+
+/** Rebuild what is out of date: the wasm package, the app (dist/), the bench page (bench-results/site). */
+async function buildIfNeeded() {
+  const wasmOut = join(PKG_DIR, 'inkling_bg.wasm');
+  const wasmInputs = newest(['src', 'Cargo.toml', 'Cargo.lock'].map((p) => join(ROOT, p)));
+  if (mtime(wasmOut) < wasmInputs) await buildWasm();
+  else log.ok('www/pkg is up to date');
+
+  const webInputs = newest([PKG_DIR, join(ROOT, 'index.html'), join(ROOT, 'www')], (name) => name === 'tools' || name.startsWith('bench'));
+  if (mtime(join(DIST, 'index.html')) < webInputs) await buildWeb();
+  else log.ok('dist/ is up to date');
+
+  const benchInputs = Math.max(webInputs, newest([join(ROOT, 'www', 'bench.html'), join(ROOT, 'www', 'bench.js'), join(ROOT, 'www', 'bench-worker.js'), BENCH_CONFIG]));
+  if (mtime(join(SITE, 'www', 'bench.html')) < benchInputs) await buildBenchPage();
+  else log.ok('bench page is up to date');
+}
+
+async function buildBenchPage() {
+  banner('build: bench page (vite)');
+  await run(VITE, ['build', '--config', BENCH_CONFIG, '--logLevel', 'warn']);
+}
+
+/** The shipped .wasm: dist/assets/inkling_bg-*.wasm, else www/pkg/inkling_bg.wasm. */
+function shippedWasm() {
+  const assets = join(DIST, 'assets');
+  const hit = existsSync(assets) && readdirSync(assets).find((f) => /^inkling_bg.*\.wasm$/.test(f));
+  return hit ? join(assets, hit) : join(PKG_DIR, 'inkling_bg.wasm');
+}
+
+// --- server (COOP/COEP; hashed assets cacheable so a reload is a real warm start) ------------------
+
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.svg': 'image/svg+xml', '.css': 'text/css' };
+
+function serve(root) {
+  const base = resolve(root);
+  const server = createServer((req, res) => {
+    const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = normalize(join(base, urlPath));
+    const headers = {
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+      // Vite's hashed file names never change content: let the browser keep them (like a CDN would).
+      'Cache-Control': urlPath.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+    };
+    try {
+      if (!file.startsWith(base + sep) || !statSync(file).isFile()) throw new Error('not a file');
+      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] || 'application/octet-stream', 'Content-Length': statSync(file).size });
+      createReadStream(file).pipe(res);
+    } catch {
+      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');
+    }
+  });
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => ok({ url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) }));
+  });
+}
+
+// --- machine --------------------------------------------------------------------------------
+
+function machineInfo() {
+  let cpu = cpus()[0]?.model || 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) cpu = m[1].trim();
+  } catch {
+    /* not Linux */
+  }
+  const git = capture('git', ['rev-parse', '--short', 'HEAD']);
+  const dirty = capture('git', ['status', '--porcelain']);
+  return {
+    cpu,
+    cores: cpus().length,
+    loadavg: loadavg().map((x) => Number(x.toFixed(2))),
+    node: process.version,
+    commit: git.ok ? git.stdout.trim() + (dirty.stdout.trim() ? '+dirty' : '') : 'unknown',
+    date: new Date().toISOString(),
+  };
+}
+
+// --- the browser side -------------------------------------------------------------------------
+
+async function browserBench({ seconds, models, batches, epoch, latencyCount, results }) {
+  const { chromium } = await import('playwright-core');
+  const site = await serve(SITE);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const pageUrl = new URL('www/bench.html', site.url).href;
+  try {
+    results.machine.chromium = browser.version();
+    log(`chromium ${browser.version()}; bench page ${pageUrl}`);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    page.on('pageerror', (e) => log.warn(`page error: ${e.message}`));
+    page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && log.warn(`console: ${m.text()}`));
+    page.on('response', (r) => r.status() >= 400 && log.warn(`HTTP ${r.status()} for ${r.url()}`));
+
+    // Page open -> first trained batch: cold (nothing cached), then warm (reload).
+    banner('wasm: page open -> first trained batch');
+    for (const kind of ['cold', 'warm']) {
+      if (kind === 'cold') await page.goto(`${pageUrl}?first`);
+      else await page.reload();
+      await page.waitForFunction(() => window.firstBatchResult);
+      const r = await page.evaluate(() => window.firstBatchResult);
+      const rec = {
+        bench: 'first-batch',
+        cache: kind,
+        model: 'cnn',
+        batch: 64,
+        ms: r.firstBatchReceived,
+        wasmReadyMs: r.wasmReady,
+        dataReadyMs: r.dataReady,
+        dataFromCache: r.dataset.fromCache,
+      };
+      results.push(rec);
+      log(`${kind}: first batch ${fmt(rec.ms)} ms after navigation start (wasm ready ${fmt(r.wasmReady)} ms, data ready ${fmt(r.dataReady)} ms, data from cache: ${r.dataset.fromCache})`);
+    }
+
+    // Everything else on a fresh load of the page (no ?first): one worker, tasks one by one.
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => window.bench);
+    const call = (task, params) => page.evaluate(([t, p]) => window.bench.run(t, p), [task, params]);
+    const init = await call('init');
+    results.buildInfo = init.buildInfo;
+    results.push({ bench: 'build-info', threads: init.buildInfo.threads, simd: init.buildInfo.simd, version: init.buildInfo.version });
+    const dataset = await call('load', { baseUrl: await page.evaluate(() => window.bench.dataBase()) });
+    results.dataset = dataset;
+    log(`dataset: ${dataset.name}${dataset.official ? ' (official files)' : ''}, ${dataset.train} train + ${dataset.validation} validation + ${dataset.test} test`);
+
+    banner(`wasm: training throughput (${seconds}s per configuration)`);
+    for (const model of models) {
+      for (const batch of batches) {
+        const r = await call('train', { model, batch, seconds });
+        results.push({ bench: 'train', target: 'wasm', model, batch, samplesPerSec: r.samplesPerSec, steps: r.steps, seconds: r.ms / 1000, warmupSteps: r.warmup });
+        log(`${model.padEnd(9)} B=${String(batch).padEnd(3)} ${fmt(r.samplesPerSec)} samples/s (${r.steps} steps in ${(r.ms / 1000).toFixed(1)}s)`);
+      }
+      const inf = await call('infer', { model, batch: 256, seconds: seconds / 2 });
+      results.push({ bench: 'infer', target: 'wasm', model, batch: inf.batch, samplesPerSec: inf.samplesPerSec, calls: inf.calls });
+      log(`${model.padEnd(9)} inference B=256 ${fmt(inf.samplesPerSec)} samples/s (${inf.calls} calls)`);
+    }
+
+    banner(`wasm: single-image prediction latency (${latencyCount} calls)`);
+    for (const model of models) {
+      for (const where of ['worker', 'round-trip']) {
+        const r = await call(where === 'worker' ? 'latency' : 'roundTrip', { model, count: latencyCount });
+        const rec = { bench: 'predict-latency', where, model, calls: r.times.length, medianMs: median(r.times), p95Ms: percentile(r.times, 95), maxMs: Math.max(...r.times) };
+        results.push(rec);
+        log(`${model.padEnd(9)} ${where.padEnd(10)} median ${fmt(rec.medianMs, 2)} ms, p95 ${fmt(rec.p95Ms, 2)} ms`);
+      }
+    }
+
+    if (epoch) {
+      banner(`wasm: one full epoch, cnn B=64, ${dataset.train.toLocaleString('en-US')} images (measured, not extrapolated)`);
+      const t0 = Date.now();
+      const r = await call('epoch', { model: 'cnn', batch: 64 });
+      results.push({ bench: 'epoch', target: 'wasm', model: 'cnn', batch: 64, images: r.samples, dataset: dataset.official ? 'MNIST' : dataset.name, seconds: r.ms / 1000, samplesPerSec: r.samplesPerSec, testAccuracy: r.testAccuracy });
+      log(`epoch: ${formatDuration(r.ms)} (${fmt(r.samplesPerSec)} samples/s), test accuracy after it ${(r.testAccuracy * 100).toFixed(2)}% (wall ${formatDuration(Date.now() - t0)})`);
+    }
+    const cnn64 = results.list.find((r) => r.bench === 'train' && r.target === 'wasm' && r.model === 'cnn' && r.batch === 64);
+    if (cnn64) {
+      results.push({ bench: 'epoch-estimate', extrapolated: true, model: 'cnn', batch: 64, images: dataset.train, seconds: dataset.train / cnn64.samplesPerSec, from: `train cnn B=64 (${cnn64.steps} steps)` });
+    }
+    results.push({ bench: 'wasm-memory', bytes: (await call('memory')).memoryBytes, note: 'after all wasm benchmarks' });
+    await context.close();
+  } finally {
+    await browser.close();
+    await site.close();
+  }
+}
+
+// --- native ---------------------------------------------------------------------------------
+
+async function nativeBench({ seconds, models, batches, results }) {
+  banner('native: inkling bench (release)');
+  await run('cargo', ['build', '--release', '--quiet', '--bin', 'inkling']);
+  const bin = join(ROOT, 'target', 'release', 'inkling');
+  for (const model of models) {
+    for (const batch of batches) {
+      // `cargo run --release -- bench ...` without cargo's per-call overhead: the binary it just built.
+      const r = capture(bin, ['bench', '--model', model, '--batch-size', String(batch), '--seconds', String(seconds * 2), '--json']);
+      const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+      if (!r.ok || !line) {
+        log.warn(`native ${model} B=${batch} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+        continue;
+      }
+      const j = JSON.parse(line);
+      results.push({ bench: 'train', target: 'native', model, batch, samplesPerSec: j.train_samples_per_s, threads: j.threads });
+      if (batch === batches[batches.length - 1]) results.push({ bench: 'infer', target: 'native', model, batch: 256, samplesPerSec: j.inference_samples_per_s_b256, threads: j.threads });
+      log(`${model.padEnd(9)} B=${String(batch).padEnd(3)} ${fmt(j.train_samples_per_s)} samples/s, inference ${fmt(j.inference_samples_per_s_b256)} samples/s (${j.threads} threads)`);
+    }
+  }
+}
+
+// --- report ---------------------------------------------------------------------------------
+
+function staticFacts(results) {
+  const file = shippedWasm();
+  const bytes = readFileSync(file);
+  const simd = countSimd(bytes);
+  results.push({ bench: 'wasm-size', file: relative(ROOT, file), rawBytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length });
+  results.push({ bench: 'wasm-simd', file: relative(ROOT, file), simdInstructions: simd.simd, instructions: simd.instructions, functions: simd.functions, functionsWithSimd: simd.functionsWithSimd, named: simd.named });
+}
+
+function buildTable(results) {
+  const L = results.list;
+  const find = (pred) => L.find(pred);
+  const rows = [];
+  const models = [...new Set(L.filter((r) => r.model && r.bench === 'train').map((r) => r.model))];
+  for (const model of models) {
+    for (const batch of [...new Set(L.filter((r) => r.bench === 'train' && r.model === model).map((r) => r.batch))].sort((a, b) => a - b)) {
+      const w = find((r) => r.bench === 'train' && r.target === 'wasm' && r.model === model && r.batch === batch);
+      const n = find((r) => r.bench === 'train' && r.target === 'native' && r.model === model && r.batch === batch);
+      rows.push([`train ${model} B=${batch}`, fmt(w?.samplesPerSec), fmt(n?.samplesPerSec), 'samples/s']);
+    }
+  }
+  for (const model of models) {
+    const w = find((r) => r.bench === 'infer' && r.target === 'wasm' && r.model === model);
+    const n = find((r) => r.bench === 'infer' && r.target === 'native' && r.model === model);
+    rows.push([`inference ${model} B=256`, fmt(w?.samplesPerSec), fmt(n?.samplesPerSec), 'samples/s']);
+  }
+  for (const r of L.filter((x) => x.bench === 'predict-latency')) {
+    rows.push([`predict 1 image ${r.model}, ${r.where === 'worker' ? 'in worker' : 'main-thread round trip'}`, `${fmt(r.medianMs, 2)} / ${fmt(r.p95Ms, 2)}`, '', `ms median / p95 (${r.calls} calls)`]);
+  }
+  for (const r of L.filter((x) => x.bench === 'first-batch')) {
+    rows.push([`page open → first trained batch (${r.cache}${r.cache === 'warm' ? ', reload' : ''})`, fmt(r.ms), '', `ms (cnn B=64; wasm ready ${fmt(r.wasmReadyMs)}, data ${fmt(r.dataReadyMs)})`]);
+  }
+  const ep = find((r) => r.bench === 'epoch');
+  if (ep) rows.push([`one epoch cnn B=64 (${ep.images.toLocaleString('en-US')} ${ep.dataset} images), measured`, fmt(ep.seconds, 1), '', `s (test acc. ${(ep.testAccuracy * 100).toFixed(1)}%)`]);
+  const est = find((r) => r.bench === 'epoch-estimate');
+  if (est) rows.push([`one epoch cnn B=64, ESTIMATE extrapolated from ${est.from}`, `~${fmt(est.seconds, 0)}`, '', 's (estimate, not measured)']);
+  const bi = find((r) => r.bench === 'build-info');
+  if (bi) rows.push(['wasm threads / SIMD128', `${bi.threads} / ${bi.simd ? 'on' : 'off'}`, '', 'buildInfo()']);
+  const sz = find((r) => r.bench === 'wasm-size');
+  if (sz) rows.push(['wasm size raw / gzip -9', `${fmt(sz.rawBytes / 1024)} / ${fmt(sz.gzipBytes / 1024)}`, '', `KiB (${sz.file})`]);
+  const si = find((r) => r.bench === 'wasm-simd');
+  if (si) rows.push(['SIMD (v128) instructions in the .wasm', fmt(si.simdInstructions), '', `of ${fmt(si.instructions)} instructions; ${si.functionsWithSimd}/${si.functions} functions`]);
+  const native = find((r) => r.target === 'native');
+  return markdownTable(['benchmark', 'wasm (Chromium)', `native${native ? ` (${native.threads} thr)` : ''}`, 'unit / notes'], rows);
+}
+
+function machineLine(m) {
+  return `${m.cpu}, ${m.cores} cores, load average ${m.loadavg.join(' ')} at start; Chromium ${m.chromium || '—'}; node ${m.node}; commit ${m.commit}; ${m.date}`;
+}
+
+// --- main -----------------------------------------------------------------------------------
+
+if (isMain(import.meta.url)) main('bench', async () => {
+  const { values } = parseArgs({
+    options: {
+      seconds: { type: 'string', default: '5' },
+      epoch: { type: 'boolean', default: false },
+      'no-build': { type: 'boolean', default: false },
+      'no-native': { type: 'boolean', default: false },
+      models: { type: 'string', default: MODELS.join(',') },
+      batches: { type: 'string', default: BATCHES.join(',') },
+      latency: { type: 'string', default: '200' },
+      'native-threads': { type: 'string' },
+    },
+  });
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0)) throw new Error('--seconds must be a positive number');
+  const models = values.models.split(',').filter(Boolean);
+  for (const m of models) if (!MODELS.includes(m)) throw new Error(`unknown model "${m}" (${MODELS.join(', ')})`);
+  const batches = values.batches.split(',').map(Number);
+  if (batches.some((b) => !(b >= 1 && b <= 1024))) throw new Error('--batches: numbers in 1..1024');
+  const latencyCount = Number(values.latency);
+
+  const machine = machineInfo();
+  banner('machine');
+  log(`${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavg.join(' ')}`);
+
+  if (!values['no-build']) await buildIfNeeded();
+  if (!existsSync(join(SITE, 'www', 'bench.html'))) {
+    if (values['no-build']) throw new Error('bench-results/site is missing: run without --no-build once');
+  }
+
+  const results = { machine, list: [], push: (r) => results.list.push(r) };
+  staticFacts(results);
+  const t0 = Date.now();
+  await browserBench({ seconds, models, batches, epoch: values.epoch, latencyCount, results });
+  // Candle's CPU threads come from rayon; on a small, shared machine 1 thread can beat 2.
+  if (values['native-threads']) process.env.RAYON_NUM_THREADS = values['native-threads'];
+  if (!values['no-native']) await nativeBench({ seconds, models, batches, results });
+
+  const table = buildTable(results);
+  banner(`results (${formatDuration(Date.now() - t0)})`);
+  console.log(`machine: ${machineLine(machine)}`);
+  if (results.dataset) console.log(`dataset: ${results.dataset.official ? 'real MNIST (official files)' : results.dataset.name}, ${results.dataset.train} training images (after the ${results.dataset.validation}-image validation split)`);
+  console.log(`timed window: ${seconds}s per training configuration (after >= 2 warm-up steps and >= 1s), ${seconds / 2}s per inference figure${values['no-native'] ? '; native skipped' : `; native: the CLI's ${seconds}s train + ${seconds}s inference`}`);
+  console.log('');
+  console.log(table);
+  console.log('');
+  for (const r of results.list) console.log(JSON.stringify(r));
+
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify({ machine, seconds, dataset: results.dataset, buildInfo: results.buildInfo, results: results.list }, null, 2)}\n`);
+  const md = [
+    '# Inkling benchmarks',
+    '',
+    `Machine: ${machineLine(machine)}.`,
+    results.dataset ? `Dataset: ${results.dataset.official ? 'real MNIST' : results.dataset.name}, ${results.dataset.train.toLocaleString('en-US')} training images.` : '',
+    `Produced by \`npm run bench -- --seconds ${seconds}${values.epoch ? ' --epoch' : ''}\` (www/tools/bench.mjs). wasm = headless Chromium, one worker thread; native = \`inkling bench\`.`,
+    '',
+    table,
+    '',
+  ].join('\n');
+  writeFileSync(join(RESULTS, 'latest.md'), md);
+  log.ok(`wrote ${relative(ROOT, join(RESULTS, 'latest.json'))} and ${relative(ROOT, join(RESULTS, 'latest.md'))}`);
+  return 0;
+});
