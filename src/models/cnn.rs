@@ -3,9 +3,9 @@
 //! conv 32 3×3 ReLU → max-pool 2 → conv 64 3×3 ReLU → max-pool 2 → conv 64 3×3 ReLU → flatten 576 →
 //! dense 64 ReLU → dense 10.
 
-use super::{conv_relu, dense, Pass};
+use super::{conv_bias, conv_relu_pool, dense, Pass};
 use crate::input::NUM_CLASSES;
-use crate::ops::{self, Activation};
+use crate::ops::Activation;
 use candle_core::{Result, Tensor};
 use candle_nn::{conv2d, linear, Conv2d, Conv2dConfig, Linear, VarBuilder};
 
@@ -36,11 +36,9 @@ impl Cnn {
     }
 
     pub(super) fn features(&self, xs: &Tensor, _pass: &mut Pass) -> Result<Tensor> {
-        let xs = conv_relu(&self.conv1, xs)?; // (B, 32, 26, 26)
-        let xs = ops::max_pool2x2(&xs)?; // (B, 32, 13, 13)
-        let xs = conv_relu(&self.conv2, &xs)?; // (B, 64, 11, 11)
-        let xs = ops::max_pool2x2(&xs)?; // (B, 64, 5, 5)
-        let xs = conv_relu(&self.conv3, &xs)?; // (B, 64, 3, 3)
+        let xs = conv_relu_pool(&self.conv1, xs)?; // (B, 32, 26, 26) pooled to (B, 32, 13, 13)
+        let xs = conv_relu_pool(&self.conv2, &xs)?; // (B, 64, 11, 11) pooled to (B, 64, 5, 5)
+        let xs = conv_bias(&self.conv3, &xs, Activation::Relu)?; // (B, 64, 3, 3)
         xs.flatten_from(1) // (B, 576)
     }
 

@@ -3,10 +3,11 @@
 //! [conv 32 → BN → ReLU] ×2 → max-pool → [conv 64 → BN → ReLU] ×2 → max-pool → dropout 0.25 →
 //! dense 256 → BN → ReLU → dropout 0.4 → dense 10. All convolutions are 3×3 without padding.
 
-use super::Pass;
+use super::{conv_bias, dense, Pass};
 use crate::input::NUM_CLASSES;
-use candle_core::{Module, ModuleT, Result, Tensor};
-use candle_nn::{batch_norm, conv2d, linear, BatchNorm, BatchNormConfig, Conv2d, Conv2dConfig, Linear, VarBuilder};
+use crate::ops::{self, Activation, BatchNorm};
+use candle_core::{Result, Tensor};
+use candle_nn::{conv2d, linear, Conv2d, Conv2dConfig, Linear, VarBuilder};
 
 const FEATURE_DROPOUT: f32 = 0.25;
 const HEAD_DROPOUT: f32 = 0.4;
@@ -27,14 +28,13 @@ impl CnnLarge {
     /// Creates the layers under `vb` (`conv1`–`conv4`, `bn1`–`bn5`, `fc1`, `fc2`).
     pub fn new(vb: VarBuilder) -> Result<Self> {
         let cfg = Conv2dConfig::default();
-        let bn = BatchNormConfig { eps: 1e-5, remove_mean: true, affine: true, momentum: 0.1 };
         let block = |i: usize, cin: usize, cout: usize| -> Result<(Conv2d, BatchNorm)> {
-            Ok((conv2d(cin, cout, 3, cfg, vb.pp(format!("conv{i}")))?, batch_norm(cout, bn, vb.pp(format!("bn{i}")))?))
+            Ok((conv2d(cin, cout, 3, cfg, vb.pp(format!("conv{i}")))?, BatchNorm::new(cout, vb.pp(format!("bn{i}")))?))
         };
         Ok(Self {
             convs: [block(1, 1, 32)?, block(2, 32, 32)?, block(3, 32, 64)?, block(4, 64, 64)?],
             fc1: linear(1024, 256, vb.pp("fc1"))?,
-            bn5: batch_norm(256, bn, vb.pp("bn5"))?,
+            bn5: BatchNorm::new(256, vb.pp("bn5"))?,
             fc2: linear(256, NUM_CLASSES, vb.pp("fc2"))?,
         })
     }
@@ -43,18 +43,19 @@ impl CnnLarge {
         let train = pass.is_train();
         let block = |xs: &Tensor, i: usize| -> Result<Tensor> {
             let (conv, bn) = &self.convs[i];
-            bn.forward_t(&conv.forward(xs)?, train)?.relu()
+            // Batch-norm sits between the convolution and the ReLU, so the bias is fused but not the ReLU.
+            ops::relu(&bn.forward_t(&conv_bias(conv, xs, Activation::Identity)?, train)?)
         };
         let xs = block(xs, 0)?; // (B, 32, 26, 26)
-        let xs = block(&xs, 1)?.max_pool2d(2)?; // (B, 32, 24, 24) → (B, 32, 12, 12)
+        let xs = ops::max_pool2x2(&block(&xs, 1)?)?; // (B, 32, 24, 24) → (B, 32, 12, 12)
         let xs = block(&xs, 2)?; // (B, 64, 10, 10)
-        let xs = block(&xs, 3)?.max_pool2d(2)?; // (B, 64, 8, 8) → (B, 64, 4, 4)
+        let xs = ops::max_pool2x2(&block(&xs, 3)?)?; // (B, 64, 8, 8) → (B, 64, 4, 4)
         pass.dropout(&xs.flatten_from(1)?, FEATURE_DROPOUT) // (B, 1024)
     }
 
     pub(super) fn head(&self, xs: &Tensor, pass: &mut Pass) -> Result<Tensor> {
-        let xs = self.bn5.forward_t(&self.fc1.forward(xs)?, pass.is_train())?.relu()?; // (B, 256)
+        let xs = ops::relu(&self.bn5.forward_t(&dense(&self.fc1, xs, Activation::Identity)?, pass.is_train())?)?; // (B, 256)
         let xs = pass.dropout(&xs, HEAD_DROPOUT)?;
-        self.fc2.forward(&xs) // (B, 10)
+        dense(&self.fc2, &xs, Activation::Identity) // (B, 10)
     }
 }

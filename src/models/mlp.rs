@@ -1,8 +1,9 @@
 //! `mlp`: the seed model, 784-128-ReLU-dropout(0.2)-10 (101,770 parameters).
 
-use super::Pass;
+use super::{dense, Pass};
 use crate::input::{IMAGE_PIXELS, NUM_CLASSES};
-use candle_core::{Module, Result, Tensor};
+use crate::ops::Activation;
+use candle_core::{Result, Tensor};
 use candle_nn::{linear, Linear, VarBuilder};
 
 const HIDDEN: usize = 128;
@@ -26,11 +27,11 @@ impl Mlp {
 
     pub(super) fn features(&self, xs: &Tensor, _pass: &mut Pass) -> Result<Tensor> {
         let xs = xs.flatten_from(1)?; // (B, 784)
-        self.fc1.forward(&xs)?.relu() // (B, 128)
+        dense(&self.fc1, &xs, Activation::Relu) // (B, 128)
     }
 
     pub(super) fn head(&self, xs: &Tensor, pass: &mut Pass) -> Result<Tensor> {
         let xs = pass.dropout(xs, DROPOUT)?;
-        self.fc2.forward(&xs) // (B, 10)
+        dense(&self.fc2, &xs, Activation::Identity) // (B, 10)
     }
 }

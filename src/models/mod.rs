@@ -147,19 +147,20 @@ impl<'a> Pass<'a> {
     }
 }
 
-/// `relu(conv + bias)` of a 3×3 layer with the fused [`ops::conv2d`] (stride 1, no padding).
-fn conv_relu(conv: &Conv2d, xs: &Tensor) -> Result<Tensor> {
-    conv_bias(conv, xs, Activation::Relu)
+/// `max_pool2(relu(conv + bias))` of a convolution layer with the fused [`ops::conv2d_pool2x2`].
+fn conv_relu_pool(conv: &Conv2d, xs: &Tensor) -> Result<Tensor> {
+    let Some(bias) = conv.bias() else { bail!("convolution layers have a bias") };
+    ops::conv2d_pool2x2(xs, conv.weight(), bias, Activation::Relu)
 }
 
-/// `act(conv + bias)` of a convolution layer with the fused [`ops::conv2d`].
-fn conv_bias(conv: &Conv2d, xs: &Tensor, activation: Activation) -> Result<Tensor> {
+/// `act(conv + bias)` of a convolution layer (stride 1, no padding) with the fused [`ops::conv2d`].
+pub(super) fn conv_bias(conv: &Conv2d, xs: &Tensor, activation: Activation) -> Result<Tensor> {
     let Some(bias) = conv.bias() else { bail!("convolution layers have a bias") };
     ops::conv2d(xs, conv.weight(), bias, activation)
 }
 
 /// `act(xs · wᵀ + b)` of a dense layer with the fused [`ops::linear`].
-fn dense(layer: &Linear, xs: &Tensor, activation: Activation) -> Result<Tensor> {
+pub(super) fn dense(layer: &Linear, xs: &Tensor, activation: Activation) -> Result<Tensor> {
     let Some(bias) = layer.bias() else { bail!("dense layers have a bias") };
     ops::linear(xs, layer.weight(), bias, activation)
 }

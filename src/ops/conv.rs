@@ -11,12 +11,22 @@
 //!   order, `dbias = Σ_n g`, `dw = g · colsᵀ`, and, only when the input needs a gradient (not for the
 //!   image), `dcols (K, N) = wᵀ · g`, scattered back onto the input positions (col2im).
 //!
+//! With [`conv2d_pool2x2`], a 2×2 max-pool (stride 2, as [`super::max_pool2x2`], same tie rule) is fused
+//! in as well: the output is `(B, Cout, OH/2, OW/2)`, the un-pooled activations are never stored, and
+//! the forward pass records which position of each window won (one byte per output value), so the
+//! backward pass scatters the output gradient straight to the winners in `g`. (`g` is then at most a
+//! quarter dense, but visiting only its nonzeros patch by patch measured slower than the dense gemms,
+//! natively and in wasm32.) As `act` is monotonic,
+//! `pool(act(y + bias)) = act(pool(y) + bias)`.
+//!
 //! The columns are recomputed in the backward pass rather than kept from the forward pass, and both
 //! passes work on chunks of images, so working memory stays bounded (a few MiB of reusable scratch)
 //! whatever the batch size.
 
-use super::{check_f32_cpu, cpu_f32, f32_data, give_scratch, matmul, needs_grad, take_scratch, Activation, Mat};
+use super::pool::pool_rows;
+use super::{check_f32_cpu, cpu_f32, f32_data, matmul, needs_grad, Activation, Mat, Scratch};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use std::sync::Mutex;
 
 /// Upper bound on the im2col scratch per chunk of images, in values (16 MiB of `f32`).
 const COLS_PER_CHUNK: usize = 1 << 22;
@@ -78,7 +88,7 @@ impl Geometry {
                         let plane = &x[b * self.image_len() + ci * self.h * self.w..][..self.h * self.w];
                         for oy in 0..self.oh {
                             let src = &plane[(oy + ky) * self.w + kx..][..ow];
-                            row[b * p + oy * ow..][..ow].copy_from_slice(src);
+                            copy_short(&mut row[b * p + oy * ow..][..ow], src);
                         }
                     }
                 }
@@ -110,16 +120,37 @@ impl Geometry {
 }
 
 /// The convolution as a Candle op over `(x, weight, bias)`; see the [module docs](self).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Conv2d {
-    /// Applied to `conv + bias`.
-    pub activation: Activation,
+    activation: Activation,
+    /// With a fused 2×2 max-pool: the winning position (0–3) of each output value's window, recorded by
+    /// the forward pass when a backward pass may follow.
+    pool: Option<Mutex<Vec<u8>>>,
+    /// Whether the forward pass records the pooling positions.
+    record: bool,
+}
+
+impl Conv2d {
+    /// The op `act(conv2d(x, w) + b)`, 2×2-max-pooled when `pool`.
+    pub fn new(activation: Activation, pool: bool) -> Self {
+        Self { activation, pool: pool.then(|| Mutex::new(Vec::new())), record: true }
+    }
 }
 
 /// `act(conv2d(x, w) + b)` for `x (B, Cin, H, W)`, `w (Cout, Cin, KH, KW)`, `b (Cout)`: stride 1, no
 /// padding, output `(B, Cout, H-KH+1, W-KW+1)`. Differentiable in all three arguments; no input
 /// gradient is computed when `x` does not need one.
 pub fn conv2d(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation) -> Result<Tensor> {
+    apply(x, w, b, activation, false)
+}
+
+/// [`conv2d`] followed by a 2×2 max-pool with stride 2 (as [`super::max_pool2x2`]), in one op: output
+/// `(B, Cout, (H-KH+1)/2, (W-KW+1)/2)`.
+pub fn conv2d_pool2x2(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation) -> Result<Tensor> {
+    apply(x, w, b, activation, true)
+}
+
+fn apply(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, pool: bool) -> Result<Tensor> {
     for t in [x, w, b] {
         check_f32_cpu("conv2d", t)?;
     }
@@ -127,7 +158,12 @@ pub fn conv2d(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation) -> Res
     if b.dims() != [g.cout] {
         bail!("conv2d: bias {:?} does not match weight {:?}", b.dims(), w.dims())
     }
-    x.contiguous()?.apply_op3(&w.contiguous()?, &b.contiguous()?, Conv2d { activation })
+    if pool && (g.oh < 2 || g.ow < 2) {
+        bail!("conv2d_pool2x2: the convolution's output {}×{} is too small to pool", g.oh, g.ow)
+    }
+    let mut op = Conv2d::new(activation, pool);
+    op.record = [x, w, b].iter().any(|t| needs_grad(t));
+    x.contiguous()?.apply_op3(&w.contiguous()?, &b.contiguous()?, op)
 }
 
 impl CustomOp3 for Conv2d {
@@ -139,68 +175,64 @@ impl CustomOp3 for Conv2d {
         let g = Geometry::new(l1.dims(), l2.dims())?;
         let (x, w, bias) = (cpu_f32("conv2d", s1, l1)?, cpu_f32("conv2d", s2, l2)?, cpu_f32("conv2d", s3, l3)?);
         let (k, p, cout) = (g.k(), g.p(), g.cout);
-        let mut out = vec![0f32; g.batch * cout * p]; // (B, Cout, OH, OW)
+        let (oh, ow) = if self.pool.is_some() { (g.oh / 2, g.ow / 2) } else { (g.oh, g.ow) };
+        let q = oh * ow; // output values per image and channel
+        let mut out = vec![0f32; g.batch * cout * q]; // (B, Cout, oh, ow)
+        let mut winners = match (&self.pool, self.record) {
+            (Some(_), true) => vec![0u8; out.len()], // (B, Cout, oh, ow)
+            _ => Vec::new(),
+        };
         let chunk = g.chunk();
         for b0 in (0..g.batch).step_by(chunk) {
             let nb = chunk.min(g.batch - b0);
             let n = nb * p;
-            let mut cols = take_scratch(k * n); // (K, nb·P)
+            let mut cols = Scratch::new(k * n); // (K, nb·P)
             g.im2col(&x[b0 * g.image_len()..][..nb * g.image_len()], nb, &mut cols);
-            let mut y = take_scratch(cout * n); // (Cout, nb·P)
+            let mut y = Scratch::new(cout * n); // (Cout, nb·P)
             matmul(&mut y, cout, n, k, Mat::rows(w, k), Mat::rows(&cols, n), false);
-            // (Cout, nb·P) → (nb, Cout, P), adding the bias and applying the activation.
+            // (Cout, nb·P) → (nb, Cout, oh, ow), pooling, adding the bias and applying the activation.
             for b in 0..nb {
-                let dst = &mut out[(b0 + b) * cout * p..][..cout * p];
-                for (co, d) in dst.chunks_exact_mut(p).enumerate() {
+                let at = (b0 + b) * cout * q;
+                for co in 0..cout {
                     let (src, bc) = (&y[co * n + b * p..][..p], bias[co]);
-                    for (d, &s) in d.iter_mut().zip(src) {
-                        *d = self.activation.apply(s + bc);
+                    let dst = &mut out[at + co * q..][..q];
+                    if self.pool.is_none() {
+                        for (d, &s) in dst.iter_mut().zip(src) {
+                            *d = self.activation.apply(s + bc);
+                        }
+                        continue;
                     }
+                    let wins = if winners.is_empty() { None } else { Some(&mut winners[at + co * q..][..q]) };
+                    pool_rows(src, g.ow, dst, ow, wins, |m| self.activation.apply(m + bc));
                 }
             }
-            give_scratch(y);
-            give_scratch(cols);
         }
-        Ok((CpuStorage::F32(out), Shape::from((g.batch, cout, g.oh, g.ow))))
+        if let (Some(pool), true) = (&self.pool, self.record) {
+            *pool.lock().expect("conv2d pool state") = winners;
+        }
+        Ok((CpuStorage::F32(out), Shape::from((g.batch, cout, oh, ow))))
     }
 
     fn bwd(&self, x: &Tensor, w: &Tensor, b: &Tensor, res: &Tensor, grad: &Tensor) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let g = Geometry::new(x.dims(), w.dims())?;
         let want_dx = needs_grad(x);
-        let (k, p, cout) = (g.k(), g.p(), g.cout);
         let (x_t, w_t, res, grad) = (x.contiguous()?, w.contiguous()?, res.contiguous()?, grad.contiguous()?);
         let guards = [x_t.storage_and_layout(), w_t.storage_and_layout(), res.storage_and_layout(), grad.storage_and_layout()];
         let [xd, wd, res, grad] = [0, 1, 2, 3].map(|i| f32_data("conv2d", &guards[i]));
         let (xd, wd, res, grad) = (xd?, wd?, res?, grad?);
-        let mut dw = vec![0f32; cout * k]; // (Cout, K)
-        let mut db = vec![0f32; cout]; // (Cout)
+        let mut dw = vec![0f32; g.cout * g.k()]; // (Cout, K)
+        let mut db = vec![0f32; g.cout]; // (Cout)
         let mut dx = if want_dx { vec![0f32; g.batch * g.image_len()] } else { Vec::new() }; // (B, Cin, H, W)
-        let chunk = g.chunk();
-        for b0 in (0..g.batch).step_by(chunk) {
-            let nb = chunk.min(g.batch - b0);
-            let n = nb * p;
-            // (nb, Cout, P) → (Cout, nb·P), masked by the activation's derivative; the bias gradient
-            // is summed on the way.
-            let mut gm = take_scratch(cout * n);
-            for co in 0..cout {
-                let mut sum = 0f32;
-                for b in 0..nb {
-                    let at = (b0 + b) * cout * p + co * p;
-                    sum += mask_grad(self.activation, &grad[at..][..p], &res[at..][..p], &mut gm[co * n + b * p..][..p]);
+        let data = Backward { x: xd, w: wd, out: res, grad, dw: &mut dw, db: &mut db, dx: want_dx.then_some(&mut dx[..]) };
+        match &self.pool {
+            None => self.backward(&g, data, None),
+            Some(winners) => {
+                let winners = winners.lock().expect("conv2d pool state");
+                if winners.len() != res.len() {
+                    bail!("conv2d_pool2x2: backward pass without a recorded forward pass")
                 }
-                db[co] += sum;
+                self.backward(&g, data, Some(&winners))
             }
-            let mut cols = take_scratch(k * n); // (K, nb·P)
-            g.im2col(&xd[b0 * g.image_len()..][..nb * g.image_len()], nb, &mut cols);
-            // dw (Cout, K) += g (Cout, nb·P) · colsᵀ (nb·P, K)
-            matmul(&mut dw, cout, k, n, Mat::rows(&gm, n), Mat::transposed(&cols, n), b0 > 0);
-            if want_dx {
-                // dcols (K, nb·P) = wᵀ (K, Cout) · g (Cout, nb·P), reusing the columns' memory.
-                matmul(&mut cols, k, n, cout, Mat::transposed(wd, k), Mat::rows(&gm, n), false);
-                g.col2im(&cols, nb, &mut dx[b0 * g.image_len()..][..nb * g.image_len()]);
-            }
-            give_scratch(cols);
-            give_scratch(gm);
         }
         drop(guards);
         let dx = if want_dx { Some(Tensor::from_vec(dx, x.shape(), x.device())?) } else { None };
@@ -208,12 +240,99 @@ impl CustomOp3 for Conv2d {
     }
 }
 
-/// Writes the pre-activation gradient `dst = grad · act'(out)` and returns its sum. ReLU's derivative
-/// is taken as `out > 0` (0 at 0, as Candle's).
+/// Inputs and gradient buffers of a backward pass (all contiguous).
+struct Backward<'a> {
+    /// `(B, Cin, H, W)`
+    x: &'a [f32],
+    /// `(Cout, K)`
+    w: &'a [f32],
+    /// The forward output, `(B, Cout, oh, ow)` (pooled or not).
+    out: &'a [f32],
+    /// Its gradient, same shape.
+    grad: &'a [f32],
+    /// `(Cout, K)`, zero on entry.
+    dw: &'a mut [f32],
+    /// `(Cout)`, zero on entry.
+    db: &'a mut [f32],
+    /// `(B, Cin, H, W)`, zero on entry; `None` when the input needs no gradient.
+    dx: Option<&'a mut [f32]>,
+}
+
+impl Conv2d {
+    /// The backward pass, with gemm: per chunk of images, `g (Cout, nb·P)` is the masked output
+    /// gradient (un-pooled through `winners` when pooled), `dw += g · colsᵀ` and `dcols = wᵀ · g`
+    /// (col2im'd onto `dx`).
+    fn backward(&self, geo: &Geometry, d: Backward, winners: Option<&[u8]>) {
+        let (k, p, cout) = (geo.k(), geo.p(), geo.cout);
+        let q = if winners.is_some() { (geo.oh / 2) * (geo.ow / 2) } else { p }; // output values per channel
+        let Backward { x, w, out, grad, dw, db, mut dx } = d;
+        let chunk = geo.chunk();
+        for b0 in (0..geo.batch).step_by(chunk) {
+            let nb = chunk.min(geo.batch - b0);
+            let n = nb * p;
+            // (nb, Cout, q) → (Cout, nb·P), masked by the activation's derivative (and, when pooled,
+            // routed to each window's winner).
+            let mut gm = Scratch::new(cout * n);
+            for co in 0..cout {
+                for b in 0..nb {
+                    let at = (b0 + b) * cout * q + co * q;
+                    let (gs, os, dst) = (&grad[at..][..q], &out[at..][..q], &mut gm[co * n + b * p..][..p]);
+                    match winners {
+                        None => mask(self.activation, gs, os, dst),
+                        Some(winners) => unpool(self.activation, geo, gs, os, &winners[at..][..q], dst),
+                    }
+                }
+                db[co] += sum(&gm[co * n..][..n]);
+            }
+            let mut cols = Scratch::new(k * n); // (K, nb·P)
+            geo.im2col(&x[b0 * geo.image_len()..][..nb * geo.image_len()], nb, &mut cols);
+            // dw (Cout, K) += g (Cout, nb·P) · colsᵀ (nb·P, K)
+            matmul(dw, cout, k, n, Mat::rows(&gm, n), Mat::transposed(&cols, n), b0 > 0);
+            if let Some(dx) = dx.as_deref_mut() {
+                // dcols (K, nb·P) = wᵀ (K, Cout) · g (Cout, nb·P), reusing the columns' memory.
+                matmul(&mut cols, k, n, cout, Mat::transposed(w, k), Mat::rows(&gm, n), false);
+                geo.col2im(&cols, nb, &mut dx[b0 * geo.image_len()..][..nb * geo.image_len()]);
+            }
+        }
+    }
+}
+
+/// Un-pools one channel of one image: `dst (OH·OW)` gets each pooled gradient `grad (ph·pw)` at its
+/// window's winner (masked by the activation's derivative at the pooled output `out`), zeros elsewhere.
+fn unpool(activation: Activation, geo: &Geometry, grad: &[f32], out: &[f32], winners: &[u8], dst: &mut [f32]) {
+    let (w, pw) = (geo.ow, geo.ow / 2);
+    let offsets = [0, 1, w, w + 1];
+    dst.fill(0.0);
+    for (py, ((gs, os), ws)) in grad.chunks_exact(pw).zip(out.chunks_exact(pw)).zip(winners.chunks_exact(pw)).enumerate() {
+        for (px, ((&gv, &o), &wi)) in gs.iter().zip(os).zip(ws).enumerate() {
+            let on = activation == Activation::Identity || o > 0.0;
+            dst[2 * py * w + 2 * px + offsets[wi as usize & 3]] = if on { gv } else { 0.0 };
+        }
+    }
+}
+
+/// `dst = src` for short rows (3–26 values in the models), copied inline rather than through a
+/// `memcpy` call per row (`memory.copy` in wasm32).
+#[inline(always)]
+fn copy_short(dst: &mut [f32], src: &[f32]) {
+    if let ([d0, d1, d2], &[s0, s1, s2]) = (&mut *dst, src) {
+        (*d0, *d1, *d2) = (s0, s1, s2);
+        return;
+    }
+    let (mut d4, mut s4) = (dst.chunks_exact_mut(4), src.chunks_exact(4));
+    for (d, s) in (&mut d4).zip(&mut s4) {
+        let s: [f32; 4] = s.try_into().expect("4 values");
+        d.copy_from_slice(&s);
+    }
+    for (d, &s) in d4.into_remainder().iter_mut().zip(s4.remainder()) {
+        *d = s;
+    }
+}
+
+/// Writes the pre-activation gradient `dst = grad · act'(out)`. ReLU's derivative is taken as `out > 0`
+/// (0 at 0, as Candle's).
 #[inline]
-pub(super) fn mask_grad(activation: Activation, grad: &[f32], out: &[f32], dst: &mut [f32]) -> f32 {
-    // Eight running sums (vectorisable, and a fixed order, so the result is deterministic).
-    let mut lanes = [0f32; 8];
+pub(super) fn mask(activation: Activation, grad: &[f32], out: &[f32], dst: &mut [f32]) {
     match activation {
         Activation::Identity => dst.copy_from_slice(grad),
         Activation::Relu => {
@@ -222,12 +341,17 @@ pub(super) fn mask_grad(activation: Activation, grad: &[f32], out: &[f32], dst: 
             }
         }
     }
-    let mut blocks = dst.chunks_exact(8);
+}
+
+/// Sum with eight running sums: vectorisable, and in a fixed order, so the result is deterministic.
+#[inline]
+pub(super) fn sum(values: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let mut blocks = values.chunks_exact(8);
     for block in &mut blocks {
         for (l, &v) in lanes.iter_mut().zip(block) {
             *l += v;
         }
     }
-    let tail: f32 = blocks.remainder().iter().sum();
-    lanes.iter().sum::<f32>() + tail
+    lanes.iter().sum::<f32>() + blocks.remainder().iter().sum::<f32>()
 }

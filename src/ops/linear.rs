@@ -4,8 +4,8 @@
 //! Backward: `g = grad · act'(out)` `(B, Out)`, `db = Σ_b g`, `dw (Out, In) = gᵀ · x`, and
 //! `dx (B, In) = g · w` only when `x` needs a gradient (not for the images of the `mlp`).
 
-use super::conv::mask_grad;
-use super::{check_f32_cpu, cpu_f32, f32_data, give_scratch, matmul, needs_grad, take_scratch, Activation, Mat};
+use super::conv::mask;
+use super::{check_f32_cpu, cpu_f32, f32_data, matmul, needs_grad, Activation, Mat, Scratch};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 
 /// The dense layer as a Candle op over `(x, weight, bias)`; see the [module docs](self).
@@ -52,8 +52,8 @@ impl CustomOp3 for Linear {
         let guards = [x_t.storage_and_layout(), w_t.storage_and_layout(), res_t.storage_and_layout(), grad_t.storage_and_layout()];
         let [xd, wd, out, g] = [0, 1, 2, 3].map(|i| f32_data("linear", &guards[i]));
         let (xd, wd, out, g) = (xd?, wd?, out?, g?);
-        let mut gm = take_scratch(batch * out_dim); // (B, Out), masked gradient
-        mask_grad(self.activation, g, out, &mut gm);
+        let mut gm = Scratch::new(batch * out_dim); // (B, Out), masked gradient
+        mask(self.activation, g, out, &mut gm);
         let mut db = vec![0f32; out_dim]; // (Out): column sums, in row order
         for row in gm.chunks_exact(out_dim) {
             db.iter_mut().zip(row).for_each(|(d, &v)| *d += v);
@@ -67,7 +67,6 @@ impl CustomOp3 for Linear {
         } else {
             None
         };
-        give_scratch(gm);
         drop(guards);
         Ok((dx, Some(Tensor::from_vec(dw, w.shape(), w.device())?), Some(Tensor::from_vec(db, b.shape(), b.device())?)))
     }

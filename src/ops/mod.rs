@@ -9,6 +9,7 @@
 //! | op | forward | backward |
 //! |---|---|---|
 //! | [`conv2d`] | im2col + gemm, bias (and ReLU) fused into the output write | weight and bias gradients in one gemm pass; the input gradient (gemm + col2im) only when the input needs one |
+//! | [`conv2d_pool2x2`] | the same, then a 2×2 max-pool, recording each window's winner | the output gradient scattered to the winners, then as `conv2d` |
 //! | [`linear`] | gemm onto the broadcast bias, ReLU fused | the same, with ReLU's mask fused |
 //! | [`max_pool2x2`] | one pass, first maximum of each window | scatter of the gradient to each window's maximum |
 //! | [`relu`] | branch-free compare | gradient masked by `output > 0` |
@@ -21,12 +22,14 @@
 //! rayon threads natively and on one thread in wasm32.
 
 mod activation;
+mod batch_norm;
 mod conv;
 mod linear;
 mod pool;
 
 pub use activation::{relu, Relu};
-pub use conv::{conv2d, Conv2d};
+pub use batch_norm::{batch_norm_train, BatchNorm, BatchNormTrain};
+pub use conv::{conv2d, conv2d_pool2x2, Conv2d};
 pub use linear::{linear, Linear};
 pub use pool::{max_pool2x2, MaxPool2x2};
 
@@ -98,25 +101,61 @@ thread_local! {
     static SCRATCH: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// A scratch buffer of exactly `len` values, taken from this thread's pool. The contents are
-/// unspecified (stale data from an earlier use): callers overwrite every element they read.
-fn take_scratch(len: usize) -> Vec<f32> {
-    let mut buf = SCRATCH.with(|s| s.borrow_mut().pop()).unwrap_or_default();
-    if buf.len() < len {
-        buf.resize(len, 0.0);
-    }
-    buf.truncate(len);
-    buf
+/// Buffers kept per thread (an op holds at most two at a time).
+const SCRATCH_BUFFERS: usize = 4;
+
+/// A working buffer of `len` values from this thread's pool, returned to the pool when dropped. Its
+/// contents are unspecified (stale data from an earlier use): users overwrite what they read.
+struct Scratch {
+    buf: Vec<f32>,
+    len: usize,
 }
 
-/// Returns a buffer from [`take_scratch`] to the pool (a few buffers are kept, the most recent first).
-fn give_scratch(buf: Vec<f32>) {
-    SCRATCH.with(|s| {
-        let mut pool = s.borrow_mut();
-        if pool.len() < 4 {
-            pool.push(buf);
+impl Scratch {
+    /// Takes the smallest pooled buffer that holds `len` values (else the largest, grown), so that
+    /// buffers are neither reallocated nor cleared once the pool has warmed up.
+    fn new(len: usize) -> Self {
+        let mut buf = SCRATCH.with(|s| {
+            let mut pool = s.borrow_mut();
+            let fits = (0..pool.len()).filter(|&i| pool[i].len() >= len).min_by_key(|&i| pool[i].len());
+            let pick = fits.or_else(|| (0..pool.len()).max_by_key(|&i| pool[i].len()));
+            pick.map(|i| pool.swap_remove(i)).unwrap_or_default()
+        });
+        if buf.len() < len {
+            buf.resize(len, 0.0);
         }
-    });
+        Self { buf, len }
+    }
+}
+
+impl std::ops::Deref for Scratch {
+    type Target = [f32];
+    fn deref(&self) -> &[f32] {
+        &self.buf[..self.len]
+    }
+}
+
+impl std::ops::DerefMut for Scratch {
+    fn deref_mut(&mut self) -> &mut [f32] {
+        &mut self.buf[..self.len]
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let buf = std::mem::take(&mut self.buf);
+        // `try_with`: the pool may already be gone while the thread exits.
+        let _ = SCRATCH.try_with(|s| {
+            let mut pool = s.borrow_mut();
+            if pool.len() < SCRATCH_BUFFERS {
+                pool.push(buf);
+            } else if let Some(smallest) = pool.iter_mut().min_by_key(|b| b.len()) {
+                if smallest.len() < buf.len() {
+                    *smallest = buf;
+                }
+            }
+        });
+    }
 }
 
 /// Threads for the gemm crate: Candle's thread count natively, one in wasm32.
@@ -127,7 +166,9 @@ fn parallelism() -> gemm::Parallelism {
     }
     #[cfg(not(target_arch = "wasm32"))]
     {
-        match candle_core::utils::get_num_threads() {
+        // Read once: Candle looks the count up in the environment on every call.
+        static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+        match *THREADS.get_or_init(candle_core::utils::get_num_threads) {
             0 | 1 => gemm::Parallelism::None,
             n => gemm::Parallelism::Rayon(n),
         }

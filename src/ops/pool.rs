@@ -7,8 +7,7 @@
 //! top-right, bottom-left, bottom-right (strict `>` comparisons), and the backward pass sends the
 //! whole output gradient to that one position, as PyTorch does. (Candle's own `max_pool2d` backward
 //! differs: it scales gradients by a quarter of the number of tied maxima, so a unique maximum gets a
-//! quarter of the gradient, and misplaces them when `H` or `W` is odd.) A NaN in the top-left position
-//! propagates; NaNs elsewhere are skipped.
+//! quarter of the gradient, and misplaces them when `H` or `W` is odd.) NaNs get no special care.
 //!
 //! The backward pass finds each window's maximum again from the saved input with the same comparisons
 //! (which gives the same index as the forward pass), so the op keeps no state between the passes; it
@@ -31,17 +30,39 @@ pub fn max_pool2x2(x: &Tensor) -> Result<Tensor> {
 }
 
 /// Index (0–3: top-left, top-right, bottom-left, bottom-right) and value of the first maximum of a
-/// window whose top-left corner is `plane[at]`, in a plane of width `w`.
+/// window `[a, b]` over `[c, d]`, with compares only (no `f32::max`, a libm call in wasm32).
 #[inline(always)]
-fn window_max(plane: &[f32], at: usize, w: usize) -> (usize, f32) {
-    let v = [plane[at], plane[at + 1], plane[at + w], plane[at + w + 1]];
-    let (mut best, mut max) = (0, v[0]);
-    for (i, &x) in v.iter().enumerate().skip(1) {
-        if x > max {
-            (best, max) = (i, x);
+pub(super) fn window_max(a: f32, b: f32, c: f32, d: f32) -> (u8, f32) {
+    let (top, top_i) = if b > a { (b, 1) } else { (a, 0) };
+    let (bottom, bottom_i) = if d > c { (d, 3) } else { (c, 2) };
+    if bottom > top {
+        (bottom_i, bottom)
+    } else {
+        (top_i, top)
+    }
+}
+
+/// Pools one plane `src` of width `w` into `dst` of width `ow` (`dst[y][x] = f(max of the 2×2 window at
+/// (2y, 2x))`), recording each window's winner in `winners` when given.
+#[inline]
+pub(super) fn pool_rows(src: &[f32], w: usize, dst: &mut [f32], ow: usize, mut winners: Option<&mut [u8]>, f: impl Fn(f32) -> f32) {
+    for (py, out) in dst.chunks_exact_mut(ow).enumerate() {
+        let (top, bottom) = (&src[2 * py * w..][..2 * ow], &src[(2 * py + 1) * w..][..2 * ow]);
+        let windows = out.iter_mut().zip(top.chunks_exact(2)).zip(bottom.chunks_exact(2));
+        match winners.as_deref_mut() {
+            Some(winners) => {
+                for (((o, t), b), wi) in windows.zip(&mut winners[py * ow..][..ow]) {
+                    let (i, m) = window_max(t[0], t[1], b[0], b[1]);
+                    (*o, *wi) = (f(m), i);
+                }
+            }
+            None => {
+                for ((o, t), b) in windows {
+                    *o = f(window_max(t[0], t[1], b[0], b[1]).1);
+                }
+            }
         }
     }
-    (best, max)
 }
 
 impl CustomOp1 for MaxPool2x2 {
@@ -55,11 +76,7 @@ impl CustomOp1 for MaxPool2x2 {
         let (oh, ow) = (h / 2, w / 2);
         let mut out = vec![0f32; b * c * oh * ow]; // (B, C, OH, OW)
         for (plane, dst) in x.chunks_exact(h * w).zip(out.chunks_exact_mut(oh * ow)) {
-            for (oy, row) in dst.chunks_exact_mut(ow).enumerate() {
-                for (ox, d) in row.iter_mut().enumerate() {
-                    *d = window_max(plane, 2 * oy * w + 2 * ox, w).1;
-                }
-            }
+            pool_rows(plane, w, dst, ow, None, |m| m);
         }
         Ok((CpuStorage::F32(out), Shape::from((b, c, oh, ow))))
     }
@@ -76,7 +93,8 @@ impl CustomOp1 for MaxPool2x2 {
             for (oy, grow) in gplane.chunks_exact(ow).enumerate() {
                 for (ox, &gv) in grow.iter().enumerate() {
                     let at = 2 * oy * w + 2 * ox;
-                    dplane[at + offsets[window_max(plane, at, w).0]] = gv;
+                    let (i, _) = window_max(plane[at], plane[at + 1], plane[at + w], plane[at + w + 1]);
+                    dplane[at + offsets[i as usize]] = gv;
                 }
             }
         }
