@@ -6,6 +6,7 @@
 //   labels: magic 0x00000801, count, count labels (0..9 for MNIST)
 
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { mulberry32 } from '../batching.js';
 
 export const IMAGES_MAGIC = 0x00000803;
 export const LABELS_MAGIC = 0x00000801;
@@ -95,17 +96,8 @@ export function checkPair(images, labels, name = 'set') {
 /** Float pixel in [0,1] to a byte (rounded, clamped). */
 export const floatToByte = (v) => Math.max(0, Math.min(255, Math.round(v * 255)));
 
-/** mulberry32: tiny seeded PRNG, returns floats in [0,1). */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The app's seeded PRNG, re-exported so the data tools and the app share one.
+export { mulberry32 };
 
 /** Fisher-Yates shuffle in place with the given rng; returns the array. */
 export function shuffle(array, rng) {
