@@ -1,4 +1,4 @@
-//! `cnn-large`: a deeper CNN with batch-norm and dropout (~335k parameters), for the best accuracy.
+//! `cnn-large`: a deeper CNN with batch-norm and dropout (330,858 parameters), for the best accuracy.
 //!
 //! [conv 32 → BN → ReLU] ×2 → max-pool → [conv 64 → BN → ReLU] ×2 → max-pool → dropout 0.25 →
 //! dense 256 → BN → ReLU → dropout 0.4 → dense 10. All convolutions are 3×3 without padding.
