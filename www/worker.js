@@ -108,6 +108,17 @@ async function acquireOrFree(kind, t) {
   }
 }
 
+/** Makes `t` the worker's trainer once no job holds the current one (new model, imported weights). */
+async function installTrainer(kind, t) {
+  const j = await acquireOrFree(kind, t);
+  try {
+    setTrainer(t);
+  } finally {
+    j.finish();
+  }
+  return modelSummary();
+}
+
 function wake(j) {
   if (j && j.wake) {
     const w = j.wake;
@@ -480,13 +491,7 @@ const handlers = {
     await ensureInit();
     if (job && job.kind !== 'evaluate') throw new Error(`The worker is busy (${job.kind} in progress).`);
     const t = new Trainer(config); // throws on a bad config; the current model stays
-    const j = await acquireOrFree('reset', t);
-    try {
-      setTrainer(t);
-    } finally {
-      j.finish();
-    }
-    return modelSummary();
+    return installTrainer('reset', t);
   },
   [MSG.TRAIN]: train,
   [MSG.PAUSE]() {
@@ -536,13 +541,7 @@ const handlers = {
       t.free(); // the current model stays
       throw err;
     }
-    const j = await acquireOrFree('import', t);
-    try {
-      setTrainer(t);
-    } finally {
-      j.finish();
-    }
-    return modelSummary();
+    return installTrainer('import', t);
   },
   [MSG.FINETUNE]: finetune,
   async [MSG.INFO]() {
