@@ -24,4 +24,4 @@ pub mod wasm;
 
 pub use config::{ModelKind, OptimizerKind, TrainConfig};
 pub use dataset::Dataset;
-pub use trainer::{StepStats, Trainer};
+pub use trainer::{ShardGradients, StepStats, Trainer};

@@ -12,6 +12,7 @@ use crate::metrics::Evaluation;
 use crate::models::{init_weights, Mode, Model};
 use crate::optim::Optimizer;
 use crate::rng::Rng;
+use candle_core::backprop::GradStore;
 use candle_core::{bail, DType, Device, Result, Tensor, Var, D};
 use candle_nn::{loss, ops, VarBuilder, VarMap};
 
@@ -38,6 +39,22 @@ pub struct EpochStats {
     pub samples: usize,
     /// Wall-clock seconds (native only; 0 on wasm32, where `Instant` is unavailable).
     pub seconds: f64,
+}
+
+/// The gradient of one shard of a batch, for data-parallel training: each worker computes one with
+/// [`Trainer::gradients`] on its part of the batch, the parts are averaged (weighted by `count`), and
+/// every step is applied with [`Trainer::apply_gradients`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShardGradients {
+    /// Mean cross-entropy over the shard (NaN or infinite when training diverged).
+    pub loss: f32,
+    /// Images of the shard classified correctly, before the update.
+    pub correct: usize,
+    /// Images in the shard.
+    pub count: usize,
+    /// The gradient of the shard's mean loss for every trainable parameter, flattened in the order of
+    /// [`Trainer::parameter_count`]'s parameters (sorted by name). Empty when `loss` is not finite.
+    pub values: Vec<f32>,
 }
 
 /// A model being trained.
@@ -113,6 +130,99 @@ impl Trainer {
         self.optimizer.step(&grads)?;
         self.steps += 1;
         Ok(StepStats { loss: loss_value, accuracy })
+    }
+
+    /// The gradient of the mean loss over one shard of a batch, without updating anything but the
+    /// batch-norm running statistics (as a training forward pass does). `stream` alone picks the
+    /// dropout masks, so mirrored models give the same gradient for the same shard and stream; the
+    /// caller gives every shard of every step its own stream.
+    ///
+    /// A shard whose loss is not finite returns no gradient; [`Trainer::apply_gradients`] then refuses
+    /// the step. With frozen features, their gradients are zero.
+    pub fn gradients(&mut self, images: &[u8], labels: &[u8], stream: u64) -> Result<ShardGradients> {
+        let n = self.check_batch(images)?;
+        let ys = labels_to_tensor(labels, n, &self.device)?;
+        let xs = images_to_tensor(images, &self.device)?;
+        let mut rng = Rng::derived(stream, "dropout/shard");
+        let mode = if self.frozen { Mode::TrainHead(&mut rng) } else { Mode::Train(&mut rng) };
+        let logits = self.model.forward(&xs, mode)?;
+        let loss = loss::cross_entropy(&logits, &ys)?;
+        let loss_value = loss.to_scalar::<f32>()?;
+        let correct = (batch_accuracy(&logits, labels)? * n as f32).round() as usize;
+        if !loss_value.is_finite() {
+            return Ok(ShardGradients { loss: loss_value, correct, count: n, values: Vec::new() });
+        }
+        let grads = loss.backward()?;
+        let params = trainable(&self.varmap, self.config.model, false);
+        let mut values = Vec::with_capacity(params.iter().map(|v| v.elem_count()).sum());
+        for var in &params {
+            match grads.get(var.as_tensor()) {
+                Some(g) => values.extend(g.flatten_all()?.to_vec1::<f32>()?),
+                None => values.resize(values.len() + var.elem_count(), 0.0), // a frozen feature layer
+            }
+        }
+        Ok(ShardGradients { loss: loss_value, correct, count: n, values })
+    }
+
+    /// One optimizer step from a gradient combined from [`Trainer::gradients`] shards, `loss` being
+    /// the batch's mean loss. Nothing changes if the length is wrong. If the loss or any gradient is
+    /// not finite, no step is taken and the weights from before the previous step are restored (as
+    /// [`Trainer::train_batch`] does).
+    pub fn apply_gradients(&mut self, values: &[f32], loss: f32) -> Result<()> {
+        let params = trainable(&self.varmap, self.config.model, false);
+        let expected: usize = params.iter().map(|v| v.elem_count()).sum();
+        if values.len() != expected {
+            bail!("gradient has {} values; this {} model has {expected} parameters", values.len(), self.config.model.name())
+        }
+        if !loss.is_finite() || values.iter().any(|v| !v.is_finite()) {
+            self.restore_last_good()?;
+            bail!(
+                "training diverged: the loss became {loss} (learning rate {} is probably too high); \
+                 the last good weights were restored",
+                self.config.learning_rate
+            )
+        }
+        self.last_good = snapshot(&self.varmap)?;
+        let mut grads = GradStore::default();
+        let mut at = 0;
+        for var in &params {
+            let n = var.elem_count();
+            grads.insert(var.as_tensor(), Tensor::from_slice(&values[at..at + n], var.shape(), &self.device)?);
+            at += n;
+        }
+        self.optimizer.step(&grads)?;
+        self.steps += 1;
+        Ok(())
+    }
+
+    /// Every variable's values (weights and batch-norm running statistics), flattened in name order:
+    /// what a data-parallel worker needs to mirror this model with [`Trainer::set_flat_weights`].
+    pub fn flat_weights(&self) -> Result<Vec<f32>> {
+        let mut out = Vec::new();
+        for (_, var) in sorted_vars(&self.varmap) {
+            out.extend(var.as_tensor().flatten_all()?.to_vec1::<f32>()?);
+        }
+        Ok(out)
+    }
+
+    /// Overwrites every variable from [`Trainer::flat_weights`] of a model of the same kind. The
+    /// optimizer state is kept. A wrong length or a non-finite value is an error and changes nothing.
+    pub fn set_flat_weights(&mut self, values: &[f32]) -> Result<()> {
+        let vars = sorted_vars(&self.varmap);
+        let expected: usize = vars.iter().map(|(_, v)| v.elem_count()).sum();
+        if values.len() != expected {
+            bail!("weights have {} values; this {} model has {expected}", values.len(), self.config.model.name())
+        }
+        if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+            bail!("weights are not finite (value {i} is {})", values[i])
+        }
+        let mut at = 0;
+        for (_, var) in &vars {
+            let n = var.elem_count();
+            var.set(&Tensor::from_slice(&values[at..at + n], var.shape(), &self.device)?)?;
+            at += n;
+        }
+        Ok(())
     }
 
     /// One pass over `data` in a seeded random order (`config.seed` and `epoch`), with the learning rate
@@ -237,6 +347,14 @@ fn trainable(varmap: &VarMap, kind: crate::config::ModelKind, head_only: bool) -
         .collect();
     named.sort_by(|a, b| a.0.cmp(b.0));
     named.into_iter().map(|(_, v)| v.clone()).collect()
+}
+
+/// All variables, sorted by name.
+fn sorted_vars(varmap: &VarMap) -> Vec<(String, Var)> {
+    let vars = varmap.data().lock().expect("varmap lock");
+    let mut named: Vec<(String, Var)> = vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    named
 }
 
 fn snapshot(varmap: &VarMap) -> Result<Vec<(Var, Tensor)>> {

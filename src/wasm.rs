@@ -29,6 +29,7 @@ export interface TrainerConfig {
   maxBatchSize?: number;
 }
 export interface StepResult { loss: number; accuracy: number; }
+export interface ShardGradients { loss: number; correct: number; count: number; values: Float32Array; }
 export interface Evaluation {
   count: number; loss: number; accuracy: number;
   confusion: number[][]; precision: number[]; recall: number[]; f1: number[];
@@ -64,6 +65,21 @@ fn bytes_arg(value: &JsValue, name: &str, limit: usize) -> Result<Vec<u8>, JsErr
     }
     Err(js_err(format!("{name} must be a Uint8Array of bytes (0–255), got {}", type_name(value))))
 }
+
+/// Copies a `Float32Array` argument named `name` of at most `limit` values, refusing anything else
+/// (wasm-bindgen's `&[f32]` glue would convert an `Array` or a `Uint8Array` element by element).
+fn f32_arg(value: &JsValue, name: &str, limit: usize) -> Result<Vec<f32>, JsError> {
+    let Some(a) = value.dyn_ref::<js_sys::Float32Array>() else {
+        return Err(js_err(format!("{name} must be a Float32Array, got {}", type_name(value))));
+    };
+    if a.length() as usize > limit {
+        return Err(js_err(format!("{name} has {} values; the limit is {limit}", a.length())));
+    }
+    Ok(a.to_vec())
+}
+
+/// The most values a flat gradient or weight vector may have (far above cnn-large's 330,858).
+const MAX_FLAT_VALUES: usize = 1 << 24;
 
 /// `Float32Array`, `Array`, `number`, `null`…: what a wrong argument is, for error messages.
 fn type_name(value: &JsValue) -> String {
@@ -124,6 +140,51 @@ impl Trainer {
     pub fn train_batch(&mut self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue) -> Result<JsValue, JsError> {
         let (images, labels) = (bytes_arg(&images, "images", MAX_ARG_BYTES)?, bytes_arg(&labels, "labels", MAX_ARG_BYTES)?);
         to_js(&self.inner.train_batch(&images, &labels).map_err(js_err)?)
+    }
+
+    /// Data-parallel training: the gradient of the mean loss over `images`/`labels` (one shard of a
+    /// batch), without an update. `stream` (an integer) picks the dropout masks; give each shard of
+    /// each step its own. A shard whose loss is not finite comes back with empty `values`.
+    #[wasm_bindgen(unchecked_return_type = "ShardGradients")]
+    pub fn gradients(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue,
+        stream: f64,
+    ) -> Result<JsValue, JsError> {
+        if !(stream >= 0.0 && stream.fract() == 0.0 && stream <= 9_007_199_254_740_991.0) {
+            return Err(js_err(format!("stream must be a non-negative integer, got {stream}")));
+        }
+        let (images, labels) = (bytes_arg(&images, "images", MAX_ARG_BYTES)?, bytes_arg(&labels, "labels", MAX_ARG_BYTES)?);
+        let g = self.inner.gradients(&images, &labels, stream as u64).map_err(js_err)?;
+        let out = js_sys::Object::new();
+        let values = js_sys::Float32Array::from(g.values.as_slice());
+        for (key, value) in [("loss", JsValue::from(g.loss)), ("correct", g.correct.into()), ("count", g.count.into()), ("values", values.into())] {
+            js_sys::Reflect::set(&out, &key.into(), &value).map_err(|_| js_err("could not build the gradient object"))?;
+        }
+        Ok(out.into())
+    }
+
+    /// One optimizer step from a combined gradient (a `Float32Array` of `parameterCount` values) and
+    /// the batch's mean loss. A wrong length throws and changes nothing; a non-finite loss or gradient
+    /// throws and restores the weights from before the previous step.
+    #[wasm_bindgen(js_name = applyGradients)]
+    pub fn apply_gradients(&mut self, #[wasm_bindgen(unchecked_param_type = "Float32Array")] values: JsValue, loss: f32) -> Result<(), JsError> {
+        self.inner.apply_gradients(&f32_arg(&values, "gradient", MAX_FLAT_VALUES)?, loss).map_err(js_err)
+    }
+
+    /// Every variable (weights and batch-norm statistics) as one `Float32Array`, to mirror the model
+    /// in another worker with `setFlatWeights`.
+    #[wasm_bindgen(js_name = flatWeights)]
+    pub fn flat_weights(&self) -> Result<Vec<f32>, JsError> {
+        self.inner.flat_weights().map_err(js_err)
+    }
+
+    /// Overwrites every variable from `flatWeights()` of a model of the same kind (optimizer state
+    /// kept). A wrong length or a non-finite value throws and changes nothing.
+    #[wasm_bindgen(js_name = setFlatWeights)]
+    pub fn set_flat_weights(&mut self, #[wasm_bindgen(unchecked_param_type = "Float32Array")] values: JsValue) -> Result<(), JsError> {
+        self.inner.set_flat_weights(&f32_arg(&values, "weights", MAX_FLAT_VALUES)?).map_err(js_err)
     }
 
     /// Loss, accuracy, confusion matrix, per-class precision/recall/F1 and predictions.

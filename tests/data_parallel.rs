@@ -1,0 +1,144 @@
+//! Data-parallel training (`Trainer::gradients` / `apply_gradients` / `flat_weights`): the pieces the
+//! browser's worker pool uses. A step split over shards must be the same step as on the whole batch,
+//! mirrored models must compute the same gradients, and bad gradients or weights change nothing.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+use inkling::synthetic::synthetic_digits;
+use inkling::{ModelKind, ShardGradients, TrainConfig, Trainer};
+
+fn trainer(model: ModelKind) -> Trainer {
+    Trainer::new(TrainConfig::for_model(model)).unwrap()
+}
+
+/// The shards' gradients averaged, weighted by size (what `www/parallel.js` does), and the mean loss.
+fn combine(parts: &[ShardGradients]) -> (Vec<f32>, f32) {
+    let n: usize = parts.iter().map(|p| p.count).sum();
+    let mut sum = vec![0f32; parts[0].values.len()];
+    for p in parts {
+        let w = p.count as f32 / n as f32;
+        for (s, v) in sum.iter_mut().zip(&p.values) {
+            *s += w * v;
+        }
+    }
+    (sum, parts.iter().map(|p| p.loss * p.count as f32).sum::<f32>() / n as f32)
+}
+
+fn max_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+}
+
+#[test]
+fn a_step_split_over_shards_is_the_step_on_the_whole_batch() {
+    let data = synthetic_digits(64 * 4, 3);
+    // The cnn has no dropout or batch-norm, so sharding changes only the order of float sums.
+    let (mut whole, mut sharded) = (trainer(ModelKind::Cnn), trainer(ModelKind::Cnn));
+    for step in 0..4 {
+        let idx: Vec<usize> = (step * 64..(step + 1) * 64).collect();
+        let (x, y) = data.gather(&idx);
+        let stats = whole.train_batch(&x, &y).unwrap();
+        // Uneven shards, 40 + 24 images, as a pool splits a batch that does not divide evenly.
+        let parts = [sharded.gradients(&x[..40 * 784], &y[..40], 0).unwrap(), sharded.gradients(&x[40 * 784..], &y[40..], 1).unwrap()];
+        assert_eq!(parts.iter().map(|p| p.count).sum::<usize>(), 64);
+        let (grad, loss) = combine(&parts);
+        assert!((loss - stats.loss).abs() < 1e-5, "step {step}: loss {loss} vs {}", stats.loss);
+        let correct: usize = parts.iter().map(|p| p.correct).sum();
+        assert!((correct as f32 / 64.0 - stats.accuracy).abs() < 1e-6);
+        sharded.apply_gradients(&grad, loss).unwrap();
+    }
+    assert_eq!(sharded.steps(), 4);
+    let diff = max_diff(&whole.flat_weights().unwrap(), &sharded.flat_weights().unwrap());
+    assert!(diff < 1e-4, "weights differ by {diff} after 4 steps");
+    assert!(diff > 0.0 || whole.flat_weights().unwrap() == sharded.flat_weights().unwrap());
+}
+
+#[test]
+fn a_mirrored_model_computes_the_same_gradients_and_predictions() {
+    let data = synthetic_digits(96, 5);
+    for kind in ModelKind::ALL {
+        let mut main = Trainer::new(TrainConfig { seed: 11, ..TrainConfig::for_model(kind) }).unwrap();
+        let (x, y) = data.gather(&(0..32).collect::<Vec<_>>());
+        main.train_batch(&x, &y).unwrap(); // move away from the initial weights
+        // A helper made from a different seed, then mirrored.
+        let mut helper = Trainer::new(TrainConfig { seed: 99, ..TrainConfig::for_model(kind) }).unwrap();
+        assert_ne!(helper.flat_weights().unwrap(), main.flat_weights().unwrap());
+        helper.set_flat_weights(&main.flat_weights().unwrap()).unwrap();
+        assert_eq!(helper.flat_weights().unwrap(), main.flat_weights().unwrap(), "{kind}");
+        let probe = &data.gather(&(32..96).collect::<Vec<_>>()).0;
+        assert_eq!(helper.predict(probe).unwrap(), main.predict(probe).unwrap(), "{kind}");
+        // Same shard, same stream: the same gradient, bit for bit (dropout masks included).
+        let (sx, sy) = data.gather(&(32..64).collect::<Vec<_>>());
+        let a = main.gradients(&sx, &sy, 7).unwrap();
+        let b = helper.gradients(&sx, &sy, 7).unwrap();
+        assert_eq!(a, b, "{kind}");
+        assert_eq!(a.values.len(), main.parameter_count(), "{kind}");
+        assert!(a.values.iter().any(|v| *v != 0.0));
+    }
+}
+
+#[test]
+fn dropout_streams_give_different_masks() {
+    // The mlp has dropout: two streams on the same shard must differ, and one stream must repeat.
+    let data = synthetic_digits(32, 8);
+    let (x, y) = data.gather(&(0..32).collect::<Vec<_>>());
+    let mut t = trainer(ModelKind::Mlp);
+    let a = t.gradients(&x, &y, 0).unwrap();
+    let b = t.gradients(&x, &y, 1).unwrap();
+    let a2 = t.gradients(&x, &y, 0).unwrap();
+    assert_ne!(a.values, b.values);
+    assert_eq!(a, a2);
+}
+
+#[test]
+fn bad_gradients_and_weights_are_refused_and_change_nothing() {
+    let data = synthetic_digits(64, 4);
+    let (x, y) = data.gather(&(0..64).collect::<Vec<_>>());
+    let mut t = trainer(ModelKind::Cnn);
+    let g = t.gradients(&x, &y, 0).unwrap();
+    let before = t.flat_weights().unwrap();
+
+    let err = t.apply_gradients(&g.values[1..], g.loss).unwrap_err().to_string();
+    assert!(err.contains("gradient has 93321 values") && err.contains("93322"), "{err}");
+    let err = t.set_flat_weights(&before[..10]).unwrap_err().to_string();
+    assert!(err.contains("weights have 10 values"), "{err}");
+    let mut nan = before.clone();
+    nan[5] = f32::NAN;
+    let err = t.set_flat_weights(&nan).unwrap_err().to_string();
+    assert!(err.contains("not finite (value 5 is NaN)"), "{err}");
+    let err = t.gradients(&x[..100], &y, 0).unwrap_err().to_string();
+    assert!(err.contains("784"), "{err}");
+    assert_eq!(t.flat_weights().unwrap(), before);
+    assert_eq!(t.steps(), 0);
+
+    // A good step, then a non-finite gradient: refused, and the weights from before the good step come back.
+    t.apply_gradients(&g.values, g.loss).unwrap();
+    assert_ne!(t.flat_weights().unwrap(), before);
+    let mut bad = g.values.clone();
+    bad[0] = f32::INFINITY;
+    let err = t.apply_gradients(&bad, g.loss).unwrap_err().to_string();
+    assert!(err.contains("diverged") && err.contains("restored"), "{err}");
+    assert_eq!(t.flat_weights().unwrap(), before);
+    assert!(t.apply_gradients(&g.values, f32::NAN).unwrap_err().to_string().contains("diverged"));
+    assert_eq!(t.steps(), 1);
+}
+
+#[test]
+fn a_diverged_shard_returns_no_gradient() {
+    let data = synthetic_digits(32, 4);
+    let (x, y) = data.gather(&(0..32).collect::<Vec<_>>());
+    let mut t = Trainer::new(TrainConfig { learning_rate: 1000.0, optimizer: inkling::OptimizerKind::Sgd, ..TrainConfig::for_model(ModelKind::Mlp) }).unwrap();
+    // Huge SGD steps blow the weights up until the loss is no longer finite.
+    for step in 0..50 {
+        let g = t.gradients(&x, &y, step).unwrap();
+        if !g.loss.is_finite() {
+            assert!(g.values.is_empty());
+            assert!(t.apply_gradients(&vec![0.0; t.parameter_count()], g.loss).is_err());
+            return;
+        }
+        if t.apply_gradients(&g.values, g.loss).is_err() {
+            return; // refused at a non-finite gradient: also the guarded path
+        }
+    }
+    panic!("the loss never diverged at lr 1000");
+}
