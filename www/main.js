@@ -218,10 +218,15 @@ function importConfig(model) {
 
 async function startEngine() {
   try {
-    const { buildInfo } = await rpc.call(MSG.INIT);
+    // ?workers=N caps the cores used (1: the single-worker path); default: one per core.
+    const workers = Number.parseInt(new URLSearchParams(location.search).get('workers') ?? '', 10);
+    const { buildInfo } = await rpc.call(MSG.INIT, Number.isInteger(workers) ? { workers } : {});
     state.engine = 'ready';
     const b = buildInfo || {};
-    dom.buildInfo.textContent = `Inkling ${b.version ?? ''} · wasm SIMD ${b.simd ? 'on' : 'off'} · threads ${b.threads ?? 1} · models: ${(b.models || []).join(', ')}`;
+    const cores = b.workers > 1 ? `${b.workers} workers (data-parallel)` : '1 worker';
+    dom.buildInfo.textContent = `Inkling ${b.version ?? ''} · wasm SIMD ${b.simd ? 'on' : 'off'} · ${cores} · models: ${(b.models || []).join(', ')}`;
+    dom.buildInfo.dataset.workers = String(b.workers ?? 1);
+    dom.buildInfo.dataset.simd = String(!!b.simd);
   } catch (err) {
     state.engine = 'failed';
     dom.buildInfo.textContent = 'Engine: failed to load';

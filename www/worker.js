@@ -1,7 +1,8 @@
-// The wasm worker: owns the single Trainer and the dataset. ALL wasm work runs here; the page
-// talks to it through the RPC protocol in protocol.js. Long jobs (training, fine-tuning,
-// evaluation) run in short chunks and yield to the event loop between chunks so that predict,
-// pause and stop requests are answered while they run.
+// The wasm worker: owns the single Trainer and the dataset. ALL wasm work runs here (and in the
+// helper workers of the data-parallel pool it starts, parallel.js); the page talks to it through
+// the RPC protocol in protocol.js. Long jobs (training, fine-tuning, evaluation) run in short chunks
+// and yield to the event loop between chunks so that predict, pause and stop requests are answered
+// while they run.
 
 import init, { Trainer, parseIdx, preprocessDrawing, buildInfo } from './pkg/inkling.js';
 import wasmUrl from './pkg/inkling_bg.wasm?url';
@@ -18,6 +19,7 @@ import {
   MixedSampler,
 } from './batching.js';
 import { mergeEvaluations, misclassifiedIndices, RateMeter, etaSeconds } from './metrics.js';
+import { startPool, workerCount, TrainerPool } from './parallel.js';
 
 const CHUNK_MS = 50; // train for about this long, then yield
 const EVAL_CHUNK = 500; // images per evaluate() call
@@ -25,6 +27,8 @@ const GALLERY_LIMIT = 60; // misclassified test digits sent back for the gallery
 
 let ready = null;
 let info = null;
+let pool = new TrainerPool(); // the coordinator alone until the helpers have started
+let poolReady = null;
 let trainer = null;
 let weightsVersion = 0; // bumped whenever the weights change
 let data = null; // { trainImages, trainLabels, trainCount, valCount, testImages, testLabels, testCount, ... }
@@ -50,10 +54,24 @@ function plain(v) {
   return v;
 }
 
-function ensureInit() {
+/** The wasm module, compiled once here and shared with the helper workers. */
+async function compileWasm() {
+  const res = await fetch(wasmUrl);
+  if (!res.ok) throw new Error(`could not fetch the wasm engine (${res.status} ${res.statusText})`);
+  try {
+    return await WebAssembly.compileStreaming(res.clone());
+  } catch {
+    return WebAssembly.compile(await res.arrayBuffer()); // served without the application/wasm type
+  }
+}
+
+/** Loads the engine; `workers` (from the page) overrides the number of cores used. */
+function ensureInit(workers) {
   if (!ready) {
-    ready = init({ module_or_path: wasmUrl }).then(() => {
+    ready = compileWasm().then(async (module) => {
+      await init({ module_or_path: module });
       info = plain(buildInfo());
+      poolReady = startHelpers(module, workers);
       return info;
     });
     ready.catch(() => {
@@ -61,6 +79,23 @@ function ensureInit() {
     });
   }
   return ready;
+}
+
+/** Starts one helper worker per further core; training goes on without any that fail to start. */
+async function startHelpers(module, requested) {
+  const count = workerCount(self.navigator?.hardwareConcurrency, requested) - 1;
+  const make = () => new Worker(new URL('./shard-worker.js', import.meta.url), { type: 'module', name: 'inkling-shard' });
+  const started = await startPool(count, make, module, {
+    onHelperLost: (err, size) => console.warn(`Inkling: a helper worker failed (${err && err.message}); going on with ${size} worker(s).`),
+  });
+  pool = started.pool;
+  return pool.size;
+}
+
+/** Cores in use: the engine, the mode and the pool size, for the page. */
+async function engineInfo() {
+  const size = poolReady ? await poolReady.catch(() => pool.size) : pool.size;
+  return { ...info, workers: size };
 }
 
 function requireTrainer() {
@@ -226,10 +261,10 @@ async function evaluateSplit(split, j) {
   const parts = [];
   for (let s = 0; s < count; s += EVAL_CHUNK) {
     const e = Math.min(count, s + EVAL_CHUNK);
-    const ev = plain(
-      requireTrainer().evaluate(images.subarray((offset + s) * IMAGE_BYTES, (offset + e) * IMAGE_BYTES), labels.subarray(offset + s, offset + e)),
-    );
-    parts.push(ev);
+    const t = requireTrainer();
+    const ev = await pool.evaluate(t, images.subarray((offset + s) * IMAGE_BYTES, (offset + e) * IMAGE_BYTES), labels.subarray(offset + s, offset + e), version);
+    if (version !== weightsVersion) throw new Error('the model changed during the evaluation');
+    parts.push(plain(ev));
     await yieldNow();
     if (j && j.kind === 'evaluate' && j.stop) throw new Cancelled();
   }
@@ -304,6 +339,11 @@ async function train({ config = {}, continueTraining = false }) {
   }
 }
 
+/** The dropout stream of a data-parallel step: from the seed and the step, unique within a run. */
+function stream(cfg, steps) {
+  return ((cfg.seed ?? 1) % 1048576) * 67108864 + (steps % 67108864);
+}
+
 async function runTraining(j, cfg) {
   const t = trainer;
   const bs = Math.max(1, Math.min(cfg.batchSize || 64, cfg.maxBatchSize || 1024));
@@ -359,9 +399,10 @@ async function runTraining(j, cfg) {
       }
       const [s, e] = batchRange(batch, n, bs);
       const count = gatherBatch(data.trainImages, data.trainLabels, order, s, e, imgBuf, lblBuf);
-      const r = plain(
-        count === bs ? t.trainBatch(imgBuf, lblBuf) : t.trainBatch(imgBuf.subarray(0, count * IMAGE_BYTES), lblBuf.subarray(0, count)),
-      );
+      const images = count === bs ? imgBuf : imgBuf.subarray(0, count * IMAGE_BYTES);
+      const labels = count === bs ? lblBuf : lblBuf.subarray(0, count);
+      // One worker: the plain step. More: the batch's gradient computed in shares across workers.
+      const r = pool.size > 1 ? await pool.trainBatch(t, images, labels, weightsVersion, stream(cfg, t.steps)) : plain(t.trainBatch(images, labels));
       weightsVersion++;
       batch++;
       done++;
@@ -482,9 +523,9 @@ function preprocess({ pixels, width, height, channels }) {
 }
 
 const handlers = {
-  async [MSG.INIT]() {
-    const build = await ensureInit();
-    return { buildInfo: build };
+  async [MSG.INIT]({ workers } = {}) {
+    await ensureInit(workers);
+    return { buildInfo: await engineInfo() };
   },
   [MSG.LOAD_DATA]: loadData,
   async [MSG.NEW_MODEL]({ config = {} }) {
@@ -546,7 +587,7 @@ const handlers = {
   [MSG.FINETUNE]: finetune,
   async [MSG.INFO]() {
     await ensureInit();
-    return { model: trainer ? modelSummary() : null, dataset: datasetSummary(), buildInfo: info, job: job ? job.kind : null };
+    return { model: trainer ? modelSummary() : null, dataset: datasetSummary(), buildInfo: await engineInfo(), job: job ? job.kind : null };
   },
 };
 

@@ -266,6 +266,37 @@ test('divergence under a huge learning rate stops with a message and restores th
   assert.ok(Number.isFinite(t.trainBatch(images, labels).loss));
 });
 
+test('data-parallel calls: bad gradients, weights and streams throw and change nothing', { skip }, () => {
+  const t = mlp();
+  const w = t.exportWeights();
+  const { images, labels } = batch(8);
+  const g = t.gradients(images, labels, 0);
+  assert.ok(g.values instanceof Float32Array && g.values.length === t.parameterCount);
+  assert.equal(g.count, 8);
+  throwsError(() => t.gradients(images, labels, -1), /stream must be a non-negative integer, got -1/);
+  throwsError(() => t.gradients(images, labels, 0.5), /stream must be a non-negative integer/);
+  throwsError(() => t.gradients(images, labels, NaN), /stream must be a non-negative integer, got NaN/);
+  throwsError(() => t.gradients(images, labels.subarray(0, 7), 0), /7 labels for 8 images/);
+  throwsError(() => t.applyGradients(Array.from(g.values), g.loss), /gradient must be a Float32Array, got Array/);
+  throwsError(() => t.applyGradients(new Uint8Array(g.values.length), g.loss), /gradient must be a Float32Array, got Uint8Array/);
+  throwsError(() => t.applyGradients(g.values.subarray(1), g.loss), /gradient has \d+ values; this mlp model has \d+ parameters/);
+  const flat = t.flatWeights();
+  throwsError(() => t.setFlatWeights(flat.subarray(2)), /weights have \d+ values; this mlp model has \d+/);
+  const nan = flat.slice();
+  nan[9] = NaN;
+  throwsError(() => t.setFlatWeights(nan), /not finite \(value 9 is NaN\)/);
+  throwsError(() => t.setFlatWeights(null), /weights must be a Float32Array, got null/);
+  assert.equal(t.steps, 0);
+  assertIntact(t, w, 'bad data-parallel calls');
+  // And the good path: the gradient applied is one step; the weights mirror into another trainer.
+  t.applyGradients(t.gradients(images, labels, 1).values, 1.0);
+  const other = mlp({ seed: 77 });
+  other.setFlatWeights(t.flatWeights());
+  assert.ok(same(other.exportWeights(), t.exportWeights()));
+  other.free();
+  t.free();
+});
+
 test('after everything, the instance has not trapped: a fresh default trainer trains and predicts', { skip }, () => {
   const t = new wasm.Trainer();
   assert.equal(t.config.model, 'cnn');

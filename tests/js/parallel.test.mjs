@@ -1,0 +1,184 @@
+// The data-parallel pool (www/parallel.js): the pure helpers, then the pool itself with the built wasm
+// package, its helpers served over MessageChannels in this process exactly as shard-worker.js serves
+// them in a browser worker. A pooled step must equal the plain step, pooled evaluation and prediction
+// must equal the plain ones, mirrors must follow weight changes, and a failing helper must cost
+// nothing but speed. The wasm part is skipped when www/pkg has not been built.
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { MAX_WORKERS, TrainerPool, combineGradients, shardHandlers, splitRanges, workerCount } from '../../www/parallel.js';
+import { RpcClient, serveRpc } from '../../www/protocol.js';
+
+test('splitRanges: contiguous, sizes within one, larger first, respecting the minimum share', () => {
+  assert.deepEqual(splitRanges(64, 2), [[0, 32], [32, 64]]);
+  assert.deepEqual(splitRanges(10, 3), [[0, 4], [4, 7], [7, 10]]);
+  assert.deepEqual(splitRanges(5, 8), [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]);
+  assert.deepEqual(splitRanges(20, 4, 8), [[0, 10], [10, 20]]); // 4 shares of 5 would be under 8
+  assert.deepEqual(splitRanges(7, 4, 8), [[0, 7]]);
+  assert.deepEqual(splitRanges(0, 3), [[0, 0]]);
+  for (const [n, k] of [[1000, 7], [33, 2], [64, 8]]) {
+    const r = splitRanges(n, k);
+    assert.equal(r[0][0], 0);
+    assert.equal(r.at(-1)[1], n);
+    r.slice(1).forEach(([s], i) => assert.equal(s, r[i][1]));
+    const sizes = r.map(([s, e]) => e - s);
+    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
+  }
+});
+
+test('workerCount: one per core unless asked, within 1..MAX_WORKERS', () => {
+  assert.equal(workerCount(2), 2);
+  assert.equal(workerCount(64), MAX_WORKERS);
+  assert.equal(workerCount(undefined), 1);
+  assert.equal(workerCount(8, 1), 1);
+  assert.equal(workerCount(2, 3), 3);
+  assert.equal(workerCount(4, 0), 4);
+  assert.equal(workerCount(4, 2.5), 4);
+});
+
+test('combineGradients: size-weighted mean, mean loss, accuracy; a diverged share poisons the step', () => {
+  const a = { loss: 1, correct: 3, count: 3, values: new Float32Array([3, 0]) };
+  const b = { loss: 2, correct: 0, count: 1, values: new Float32Array([-1, 4]) };
+  const c = combineGradients([a, b]);
+  assert.deepEqual(Array.from(c.values), [2, 1]); // (3*3 + 1*-1)/4, (0 + 4)/4
+  assert.equal(c.loss, 1.25);
+  assert.equal(c.accuracy, 0.75);
+  assert.equal(c.count, 4);
+  const bad = combineGradients([a, { loss: NaN, correct: 0, count: 1, values: new Float32Array(0) }]);
+  assert.equal(bad.values, null);
+  assert.ok(Number.isNaN(bad.loss));
+  assert.throws(() => combineGradients([a, { ...b, values: new Float32Array(3) }]), /different lengths/);
+});
+
+// ---- with the wasm package --------------------------------------------------------------------------
+
+const pkgDir = fileURLToPath(new URL('../../www/pkg/', import.meta.url));
+const wasmPath = `${pkgDir}inkling_bg.wasm`;
+const skip = existsSync(wasmPath) ? false : 'www/pkg/inkling_bg.wasm is missing: build it first (npm run build)';
+
+/** n crude digit images with labels 0–9. */
+function batch(n, seed = 1) {
+  const images = new Uint8Array(n * 784);
+  const labels = new Uint8Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    labels[i] = (i * 7 + seed) % 10;
+    for (let p = 0; p < 784; p++) {
+      s = (s * 1103515245 + 12345) >>> 0;
+      images[i * 784 + p] = (p % 28) / 28 > labels[i] / 10 ? 200 + (s % 56) : s % 30;
+    }
+  }
+  return { images, labels };
+}
+
+const maxDiff = (a, b) => {
+  assert.equal(a.length, b.length);
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+describe('TrainerPool with the wasm package', { skip }, () => {
+  let wasm;
+  const ports = [];
+  before(async () => {
+    wasm = await import(`${pkgDir}inkling.js`);
+    await wasm.default({ module_or_path: readFileSync(wasmPath) });
+  });
+  after(() => ports.forEach((p) => p.close()));
+
+  /** A pool of `helpers` helpers served in-process over MessageChannels. */
+  async function makePool(helpers, options = {}) {
+    const clients = [];
+    for (let i = 0; i < helpers; i++) {
+      const { port1, port2 } = new MessageChannel();
+      ports.push(port1, port2);
+      serveRpc(port2, shardHandlers(wasm));
+      port2.start();
+      port1.start();
+      const rpc = new RpcClient(port1);
+      await rpc.call('init', { module: readFileSync(wasmPath) });
+      clients.push(rpc);
+    }
+    return new TrainerPool(clients, options);
+  }
+
+  test('a pooled step is the plain step, for every share split', async () => {
+    for (const helpers of [1, 2]) {
+      const pool = await makePool(helpers);
+      assert.equal(pool.size, helpers + 1);
+      const plainT = new wasm.Trainer({ model: 'cnn', seed: 3 });
+      const pooledT = new wasm.Trainer({ model: 'cnn', seed: 3 });
+      let version = 0;
+      for (let step = 0; step < 3; step++) {
+        const { images, labels } = batch(50, step + 1); // 50: shares of 25 or 17/17/16
+        const a = plainT.trainBatch(images, labels);
+        const b = await pool.trainBatch(pooledT, images, labels, version++, step);
+        assert.ok(Math.abs(a.loss - b.loss) < 1e-5, `loss ${a.loss} vs ${b.loss}`);
+        assert.ok(Math.abs(a.accuracy - b.accuracy) < 1e-6);
+      }
+      assert.equal(pooledT.steps, 3);
+      const d = maxDiff(plainT.flatWeights(), pooledT.flatWeights());
+      assert.ok(d < 1e-4, `weights differ by ${d}`);
+      plainT.free();
+      pooledT.free();
+    }
+  });
+
+  test('pooled evaluation and prediction equal the plain ones, and mirrors follow weight changes', async () => {
+    const pool = await makePool(2);
+    const t = new wasm.Trainer({ model: 'mlp', seed: 5 });
+    const { images, labels } = batch(90, 9);
+    let version = 0;
+    for (let round = 0; round < 2; round++) {
+      const ev = await pool.evaluate(t, images, labels, version);
+      const plainEv = t.evaluate(images, labels);
+      assert.deepEqual(Array.from(ev.predictions), Array.from(plainEv.predictions));
+      assert.deepEqual(ev.confusion, plainEv.confusion);
+      assert.ok(Math.abs(ev.loss - plainEv.loss) < 1e-5);
+      const probs = await pool.predict(t, images, version);
+      assert.ok(maxDiff(probs, t.predict(images)) < 1e-6);
+      // Change the weights locally (as fine-tuning does): the next call must mirror the new ones.
+      t.trainBatch(...Object.values(batch(32, 4)));
+      version++;
+    }
+    // A stale mirror is never used silently: a version whose weights were not sent is an error.
+    const h = pool.helpers[0];
+    await assert.rejects(h.rpc.call('predict', { model: 'mlp', version: 999, images: images.slice(0, 784) }), /never sent/);
+    t.free();
+  });
+
+  test('a failing helper costs only speed: its share is computed here and it is dropped', async () => {
+    const lost = [];
+    const pool = await makePool(1, { onHelperLost: (err, size) => lost.push([err.message, size]) });
+    const broken = { call: () => Promise.reject(new Error('worker crashed')) };
+    pool.helpers.push({ rpc: broken, id: 1, model: null, version: -1 });
+    assert.equal(pool.size, 3);
+    const plainT = new wasm.Trainer({ model: 'cnn', seed: 2 });
+    const pooledT = new wasm.Trainer({ model: 'cnn', seed: 2 });
+    const { images, labels } = batch(48, 3);
+    const a = plainT.trainBatch(images, labels);
+    const b = await pool.trainBatch(pooledT, images, labels, 0, 0);
+    assert.ok(Math.abs(a.loss - b.loss) < 1e-5);
+    assert.ok(maxDiff(plainT.flatWeights(), pooledT.flatWeights()) < 1e-4);
+    assert.deepEqual(lost, [['worker crashed', 2]]);
+    assert.equal(pool.size, 2);
+    plainT.free();
+    pooledT.free();
+  });
+
+  test('a diverged share refuses the step and restores the last good weights', async () => {
+    const pool = await makePool(1);
+    const t = new wasm.Trainer({ model: 'cnn', seed: 4 });
+    const { images, labels } = batch(32, 1);
+    await pool.trainBatch(t, images, labels, 0, 0);
+    const before = t.flatWeights();
+    await pool.trainBatch(t, images, labels, 1, 1);
+    // The helper answers with a non-finite loss and no gradient, as a diverged shard does.
+    pool.helpers[0].rpc = { call: async () => ({ loss: Infinity, correct: 0, count: 16, values: new Float32Array(0) }) };
+    await assert.rejects(pool.trainBatch(t, images, labels, 2, 2), /diverged/);
+    assert.deepEqual(Array.from(t.flatWeights()), Array.from(before)); // back to before the previous step
+    t.free();
+  });
+});

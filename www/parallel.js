@@ -1,0 +1,309 @@
+// Data-parallel training on all cores. The app's worker (the coordinator) keeps the one Trainer that
+// owns the optimizer; helper workers (shard-worker.js), one per further core, each hold a mirror of
+// the model. For every batch, each worker computes the gradient of its share of the images (the
+// coordinator does its own share meanwhile), the coordinator averages the gradients weighted by
+// share size and takes one optimizer step: the same step as on the whole batch, up to the order of
+// float sums (tests/data_parallel.rs checks it). The mirrors are refreshed from the coordinator's
+// weights (Trainer.flatWeights, ~0.4 MB for the cnn) whenever they changed, so helpers keep no
+// optimizer state and can never drift. Evaluation and batch prediction are split the same way.
+//
+// Batch-norm (cnn-large) normalises each share with its own statistics, as PyTorch's
+// DistributedDataParallel does without SyncBatchNorm; the running statistics are the coordinator's.
+//
+// Why workers rather than wasm threads: this needs no SharedArrayBuffer (so no COOP/COEP headers
+// where the app is hosted), no nightly toolchain, and one wasm build; a step costs one message
+// round trip per helper. If a helper fails, its share is computed locally and it is dropped.
+//
+// No DOM access here: this runs inside the worker.
+
+import { RpcClient, withTransfer } from './protocol.js';
+import { IMAGE_BYTES } from './batching.js';
+import { mergeEvaluations } from './metrics.js';
+
+/** Requests a helper answers (shard-worker.js). */
+export const SHARD = Object.freeze({
+  INIT: 'init', // { module } -> { simd }
+  GRADIENTS: 'gradients', // { model, version, weights?, images, labels, stream } -> ShardGradients
+  EVALUATE: 'evaluate', // { model, version, weights?, images, labels } -> Evaluation
+  PREDICT: 'predict', // { model, version, weights?, images } -> Float32Array
+});
+
+/** Most workers used (coordinator included); more gives little at these batch sizes. */
+export const MAX_WORKERS = 8;
+
+/** Below this many images per worker a batch is not split (messages would cost more than they save). */
+export const MIN_SHARD = 8;
+
+/** Workers to use: `requested` when given (1..MAX_WORKERS), else one per logical core. */
+export function workerCount(hardwareConcurrency, requested) {
+  const want = Number.isInteger(requested) && requested > 0 ? requested : hardwareConcurrency;
+  return Math.max(1, Math.min(MAX_WORKERS, Number.isInteger(want) ? want : 1));
+}
+
+/**
+ * Splits `count` items into at most `parts` contiguous [start, end) ranges whose sizes differ by at
+ * most one (larger ones first), none smaller than `minSize` unless there is only one.
+ */
+export function splitRanges(count, parts, minSize = 1) {
+  const k = Math.max(1, Math.min(parts, Math.floor(count / Math.max(1, minSize)) || 1));
+  const base = Math.floor(count / k);
+  const extra = count % k;
+  const out = [];
+  let start = 0;
+  for (let i = 0; i < k; i++) {
+    const end = start + base + (i < extra ? 1 : 0);
+    out.push([start, end]);
+    start = end;
+  }
+  return out;
+}
+
+/**
+ * The batch gradient from shard gradients ({ loss, correct, count, values }): their average weighted
+ * by count, the mean loss and the accuracy. A shard without values (its loss was not finite) makes
+ * the loss NaN and `values` null: the step must then be refused.
+ */
+export function combineGradients(parts) {
+  const count = parts.reduce((s, p) => s + p.count, 0);
+  const correct = parts.reduce((s, p) => s + p.correct, 0);
+  const loss = parts.reduce((s, p) => s + p.loss * p.count, 0) / count;
+  const accuracy = correct / count;
+  if (!Number.isFinite(loss) || parts.some((p) => !p.values || !p.values.length)) return { values: null, loss: NaN, accuracy, count };
+  const len = parts[0].values.length;
+  if (parts.some((p) => p.values.length !== len)) throw new Error('shard gradients have different lengths');
+  const values = new Float32Array(len);
+  for (const p of parts) {
+    const w = p.count / count;
+    const v = p.values;
+    for (let i = 0; i < len; i++) values[i] += w * v[i];
+  }
+  return { values, loss, accuracy, count };
+}
+
+/**
+ * The coordinator's side of the pool. `helpers` are RpcClients of initialised shard workers;
+ * `terminate(i)` ends helper i's worker. Every method takes the coordinator's Trainer and the
+ * version of its weights (bumped by the caller whenever they change), so mirrors are refreshed
+ * only when needed.
+ */
+export class TrainerPool {
+  constructor(helpers = [], { terminate = () => {}, onHelperLost = () => {} } = {}) {
+    this.helpers = helpers.map((rpc, i) => ({ rpc, id: i, model: null, version: -1 }));
+    this.terminate = terminate;
+    this.onHelperLost = onHelperLost;
+  }
+
+  /** Workers in use, the coordinator included. */
+  get size() {
+    return this.helpers.length + 1;
+  }
+
+  /** Drops a helper after an error (its work is then done locally). */
+  lose(helper, err) {
+    this.helpers = this.helpers.filter((h) => h !== helper);
+    try {
+      this.terminate(helper.id);
+    } catch {
+      /* already gone */
+    }
+    this.onHelperLost(err, this.size);
+  }
+
+  /** The weights message part for `helper`: the weights only when its mirror is stale. */
+  mirror(helper, trainer, version, cache) {
+    const model = trainer.config.model;
+    const stale = helper.model !== model || helper.version !== version;
+    if (stale && !cache.weights) cache.weights = trainer.flatWeights();
+    return { model, version, weights: stale ? cache.weights : undefined };
+  }
+
+  /**
+   * Sends `job(helper, range)` requests for ranges[1..] to helpers and runs `local(range0)` here
+   * meanwhile; a failed helper's range is then run locally too. Returns results in range order.
+   */
+  async fanOut(trainer, version, ranges, type, payloadFor, local) {
+    const cache = {};
+    const used = this.helpers.slice(0, ranges.length - 1);
+    const sent = used.map((h, i) => {
+      const m = this.mirror(h, trainer, version, cache);
+      const { payload, transfer } = payloadFor(ranges[i + 1], i + 1);
+      // Weights are copied (not transferred): the same array may go to several helpers.
+      const call = h.rpc.call(type, { ...m, ...payload }, transfer);
+      return call.then(
+        (result) => {
+          h.model = m.model;
+          h.version = m.version;
+          return result;
+        },
+        (err) => {
+          h.model = null;
+          this.lose(h, err);
+          return FAILED;
+        },
+      );
+    });
+    const results = [local(ranges[0], 0)];
+    const remote = await Promise.all(sent);
+    remote.forEach((r, i) => results.push(r === FAILED ? local(ranges[i + 1], i + 1) : r));
+    return results;
+  }
+
+  /**
+   * One optimizer step on a batch (N×784 bytes, N labels), split across the workers. `stream`
+   * numbers the step for dropout masks (each share gets its own). Resolves to { loss, accuracy }.
+   */
+  async trainBatch(trainer, images, labels, version, stream) {
+    const n = labels.length;
+    const ranges = splitRanges(n, this.size, MIN_SHARD);
+    if (ranges.length === 1) {
+      const parts = [trainer.gradients(images, labels, stream * MAX_WORKERS)];
+      return this.apply(trainer, parts);
+    }
+    const parts = await this.fanOut(
+      trainer,
+      version,
+      ranges,
+      SHARD.GRADIENTS,
+      ([s, e], k) => {
+        const im = images.slice(s * IMAGE_BYTES, e * IMAGE_BYTES);
+        const lb = labels.slice(s, e);
+        return { payload: { images: im, labels: lb, stream: stream * MAX_WORKERS + k }, transfer: [im.buffer, lb.buffer] };
+      },
+      ([s, e], k) => trainer.gradients(images.subarray(s * IMAGE_BYTES, e * IMAGE_BYTES), labels.subarray(s, e), stream * MAX_WORKERS + k),
+    );
+    return this.apply(trainer, parts);
+  }
+
+  apply(trainer, parts) {
+    const { values, loss, accuracy } = combineGradients(parts);
+    // A diverged share: applyGradients refuses the NaN loss, restores the last good weights and throws.
+    trainer.applyGradients(values || new Float32Array(trainer.parameterCount), loss);
+    return { loss, accuracy };
+  }
+
+  /** Trainer.evaluate split across the workers; the parts merged in order. */
+  async evaluate(trainer, images, labels, version) {
+    const ranges = splitRanges(labels.length, this.size, MIN_SHARD);
+    if (ranges.length === 1) return plainEval(trainer.evaluate(images, labels));
+    const parts = await this.fanOut(
+      trainer,
+      version,
+      ranges,
+      SHARD.EVALUATE,
+      ([s, e]) => {
+        const im = images.slice(s * IMAGE_BYTES, e * IMAGE_BYTES);
+        const lb = labels.slice(s, e);
+        return { payload: { images: im, labels: lb }, transfer: [im.buffer, lb.buffer] };
+      },
+      ([s, e]) => plainEval(trainer.evaluate(images.subarray(s * IMAGE_BYTES, e * IMAGE_BYTES), labels.subarray(s, e))),
+    );
+    return mergeEvaluations(parts);
+  }
+
+  /** Trainer.predict (N×10 probabilities) split across the workers. */
+  async predict(trainer, images, version) {
+    const n = images.length / IMAGE_BYTES;
+    const ranges = Number.isInteger(n) ? splitRanges(n, this.size, MIN_SHARD) : [[0, n]];
+    if (ranges.length === 1) return trainer.predict(images);
+    const parts = await this.fanOut(
+      trainer,
+      version,
+      ranges,
+      SHARD.PREDICT,
+      ([s, e]) => {
+        const im = images.slice(s * IMAGE_BYTES, e * IMAGE_BYTES);
+        return { payload: { images: im }, transfer: [im.buffer] };
+      },
+      ([s, e]) => trainer.predict(images.subarray(s * IMAGE_BYTES, e * IMAGE_BYTES)),
+    );
+    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+}
+
+const FAILED = Symbol('failed');
+
+/** serde-wasm-bindgen may hand back Maps; evaluations are flat objects with arrays. */
+function plainEval(v) {
+  return v instanceof Map ? Object.fromEntries(v) : v;
+}
+
+/**
+ * Starts `count` helper workers from `makeWorker()` and initialises each with the compiled wasm
+ * `module`. Helpers that fail to start are left out. Returns { pool, workers }.
+ */
+export async function startPool(count, makeWorker, module, { onHelperLost } = {}) {
+  const workers = [];
+  const started = await Promise.all(
+    Array.from({ length: Math.max(0, count) }, async () => {
+      let w;
+      try {
+        w = makeWorker();
+        const rpc = new RpcClient(w);
+        await rpc.call(SHARD.INIT, { module });
+        return { w, rpc };
+      } catch (err) {
+        if (w) w.terminate();
+        return null;
+      }
+    }),
+  );
+  const ok = started.filter(Boolean);
+  ok.forEach(({ w }) => workers.push(w));
+  const pool = new TrainerPool(
+    ok.map((s) => s.rpc),
+    { terminate: (i) => ok[i].w.terminate(), onHelperLost },
+  );
+  return { pool, workers };
+}
+
+/**
+ * The helper's request handlers (served by shard-worker.js with serveRpc): a mirror of the
+ * coordinator's model, rebuilt when the model kind changes and refreshed when weights come with a
+ * request. `wasm` is the package's { default: init, Trainer }.
+ */
+export function shardHandlers(wasm) {
+  let mirror = null; // { model, t }
+  let version = -1;
+
+  const mirrored = ({ model, version: v, weights }) => {
+    if (!mirror || mirror.model !== model) {
+      if (mirror) mirror.t.free();
+      mirror = null;
+      version = -1;
+      // The coordinator checks batch sizes; a share is never larger than its batch.
+      mirror = { model, t: new wasm.Trainer({ model, maxBatchSize: 65536 }) };
+    }
+    if (weights) {
+      mirror.t.setFlatWeights(weights);
+      version = v;
+    } else if (v !== version) {
+      throw new Error(`helper worker: the weights of version ${v} were never sent (it has ${version})`);
+    }
+    return mirror.t;
+  };
+
+  return {
+    async [SHARD.INIT]({ module }) {
+      await wasm.default({ module_or_path: module });
+      return { ready: true };
+    },
+    [SHARD.GRADIENTS](req) {
+      const g = mirrored(req).gradients(req.images, req.labels, req.stream);
+      return withTransfer(g, [g.values.buffer]);
+    },
+    [SHARD.EVALUATE](req) {
+      const ev = plainEval(mirrored(req).evaluate(req.images, req.labels));
+      return withTransfer(ev, [ev.predictions.buffer]);
+    },
+    [SHARD.PREDICT](req) {
+      const probs = mirrored(req).predict(req.images);
+      return withTransfer(probs, [probs.buffer]);
+    },
+  };
+}
