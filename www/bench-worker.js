@@ -4,6 +4,10 @@
 // which reports worker-side timestamps (ms since this worker's time origin, plus that origin)
 // so the page can place them on its own navigation timeline.
 //
+// Training, inference and the epoch run on the app's data-parallel pool (parallel.js) with
+// `workers` workers (params.workers: 'all' = one per core, the app's default; 1 = the single-worker
+// path, Trainer.trainBatch / predict directly).
+//
 // Requests  page -> worker: { id, task, params }
 // Replies   worker -> page: { id, ok: true, result } | { id, ok: false, error } ; { progress } while an epoch runs
 
@@ -11,6 +15,7 @@ import init, { Trainer, parseIdx, buildInfo } from './pkg/inkling.js';
 import wasmUrl from './pkg/inkling_bg.wasm?url';
 import { loadDataset } from './data.js';
 import { IMAGE_BYTES, batchCount, batchRange, gatherBatch, mulberry32, permutation, validationSizeFor } from './batching.js';
+import { TrainerPool, startPool, workerCount } from './parallel.js';
 
 const now = () => performance.now();
 let wasm = null; // the wasm exports (memory included)
@@ -23,9 +28,31 @@ function plain(v) {
   return v;
 }
 
+let allPool = null; // the pool with one worker per core (started at init)
+const single = new TrainerPool(); // the coordinator alone
+
 async function ensureInit() {
-  if (!wasm) wasm = await init({ module_or_path: wasmUrl });
+  if (!wasm) {
+    const module = await WebAssembly.compileStreaming(fetch(wasmUrl));
+    wasm = await init({ module_or_path: module });
+    const make = () => new Worker(new URL('./shard-worker.js', import.meta.url), { type: 'module' });
+    allPool = (await startPool(workerCount(self.navigator?.hardwareConcurrency) - 1, make, module)).pool;
+  }
   return wasm;
+}
+
+/** The pool for params.workers ('all' or 1). */
+function poolFor(workers = 'all') {
+  return workers === 1 || !allPool ? single : allPool;
+}
+
+let version = 0; // weights version for the pool's mirrors (bumped after every step)
+
+/** One step on the pool (or the plain trainBatch with one worker), as the app's worker does. */
+async function step(pool, t, img, lbl) {
+  const r = pool.size > 1 ? await pool.trainBatch(t, img, lbl, version, t.steps) : plain(t.trainBatch(img, lbl));
+  version++;
+  return r;
 }
 
 async function loadData({ baseUrl }) {
@@ -93,7 +120,8 @@ function batches(batch, seed = 1) {
  * Training throughput: untimed warm-up (at least `warmup` steps and `warmupSeconds`, so V8 has
  * tiered the hot wasm functions up), then steps until `seconds` have passed (at least minSteps).
  */
-function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5, minSteps = 3 }) {
+async function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5, minSteps = 3, workers = 'all' }) {
+  const pool = poolFor(workers);
   const old = trainers.get(model);
   if (old) old.free();
   trainers.delete(model);
@@ -102,39 +130,41 @@ function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5, minSt
   const w0 = now();
   let warm = 0;
   while (warm < warmup || now() - w0 < warmupSeconds * 1000) {
-    t.trainBatch(...next());
+    await step(pool, t, ...next());
     warm++;
   }
   let steps = 0;
-  let busy = 0; // time inside trainBatch only (excludes gathering the batch)
+  let busy = 0; // time inside the step only (excludes gathering the batch)
   const t0 = now();
   let last = null;
   while (steps < minSteps || now() - t0 < seconds * 1000) {
     const [img, lbl] = next();
     const s = now();
-    last = plain(t.trainBatch(img, lbl));
+    last = await step(pool, t, img, lbl);
     busy += now() - s;
     steps++;
   }
   const ms = now() - t0;
-  return { model, batch, warmup: warm, steps, samples: steps * batch, ms, samplesPerSec: (steps * batch) / (ms / 1000), wasmSamplesPerSec: (steps * batch) / (busy / 1000), loss: last.loss };
+  return { model, batch, workers: pool.size, warmup: warm, steps, samples: steps * batch, ms, samplesPerSec: (steps * batch) / (ms / 1000), wasmSamplesPerSec: (steps * batch) / (busy / 1000), loss: last.loss };
 }
 
 /** Inference throughput: predict(batch of `batch` test images) until `seconds` have passed. */
-function infer({ model, batch = 256, seconds = 3, minCalls = 3 }) {
+async function infer({ model, batch = 256, seconds = 3, minCalls = 3, workers = 'all' }) {
   const d = requireData();
+  const pool = poolFor(workers);
   const t = trainerFor(model);
   const n = Math.min(batch, d.testCount);
   const img = d.testImages.subarray(0, n * IMAGE_BYTES);
-  t.predict(img); // warm-up
+  version++; // this trainer's weights may not be mirrored yet
+  await pool.predict(t, img, version); // warm-up (and the mirrors' weights)
   let calls = 0;
   const t0 = now();
   while (calls < minCalls || now() - t0 < seconds * 1000) {
-    t.predict(img);
+    await pool.predict(t, img, version);
     calls++;
   }
   const ms = now() - t0;
-  return { model, batch: n, calls, ms, samplesPerSec: (calls * n) / (ms / 1000) };
+  return { model, batch: n, workers: pool.size, calls, ms, samplesPerSec: (calls * n) / (ms / 1000) };
 }
 
 /** Single-image predict latency measured around the wasm call (after >= `warmup` calls and >= warmupMs): every call's ms. */
@@ -159,8 +189,9 @@ function predictOne({ model, pixels }) {
 }
 
 /** One full epoch over the training split (shuffled, the last batch partial), timed end to end. */
-function epoch({ model = 'cnn', batch = 64, seed = 1 }) {
+async function epoch({ model = 'cnn', batch = 64, seed = 1, workers = 'all' }) {
   const d = requireData();
+  const pool = poolFor(workers);
   const t = new Trainer({ model, seed });
   const n = d.trainCount;
   const perEpoch = batchCount(n, batch);
@@ -173,8 +204,8 @@ function epoch({ model = 'cnn', batch = 64, seed = 1 }) {
   for (let b = 0; b < perEpoch; b++) {
     const [s, e] = batchRange(b, n, batch);
     const count = gatherBatch(d.images, d.labels, order, s, e, img, lbl);
-    const r = count === batch ? t.trainBatch(img, lbl) : t.trainBatch(img.subarray(0, count * IMAGE_BYTES), lbl.subarray(0, count));
-    loss = plain(r).loss;
+    const r = count === batch ? await step(pool, t, img, lbl) : await step(pool, t, img.subarray(0, count * IMAGE_BYTES), lbl.subarray(0, count));
+    loss = r.loss;
     if (now() - lastReport > 10_000) {
       lastReport = now();
       self.postMessage({ progress: { task: 'epoch', batch: b + 1, batches: perEpoch, ms: lastReport - t0, loss } });
@@ -184,7 +215,7 @@ function epoch({ model = 'cnn', batch = 64, seed = 1 }) {
   // Test accuracy after the epoch, to show the timed run really trained (not part of the time).
   const ev = plain(t.evaluate(d.testImages, d.testLabels));
   t.free();
-  return { model, batch, samples: n, steps: perEpoch, ms, samplesPerSec: n / (ms / 1000), loss, testAccuracy: ev.accuracy };
+  return { model, batch, workers: pool.size, samples: n, steps: perEpoch, ms, samplesPerSec: n / (ms / 1000), loss, testAccuracy: ev.accuracy };
 }
 
 /** The app's cold-start path, timestamped: wasm init, dataset (Cache API on a reload), Trainer, first step. */
@@ -197,15 +228,15 @@ async function firstBatch({ baseUrl, model = 'cnn', batch = 64 }) {
   const dataset = await loadData({ baseUrl });
   marks.dataReady = now();
   const next = batches(batch);
-  const step = plain(t.trainBatch(...next()));
+  const first = await step(poolFor('all'), t, ...next());
   marks.firstBatch = now();
-  return { timeOrigin: performance.timeOrigin, marks, dataset, loss: step.loss };
+  return { timeOrigin: performance.timeOrigin, marks, dataset, loss: first.loss, workers: poolFor('all').size };
 }
 
 const TASKS = {
   init: async () => {
     await ensureInit();
-    return { buildInfo: plain(buildInfo()), memoryBytes: wasm.memory.buffer.byteLength };
+    return { buildInfo: { ...plain(buildInfo()), workers: poolFor('all').size }, memoryBytes: wasm.memory.buffer.byteLength };
   },
   load: async (p) => {
     await ensureInit();

@@ -89,7 +89,7 @@ if (new URLSearchParams(location.search).has('first')) {
     const pageNow = performance.now();
     const toPage = (t) => r.timeOrigin + t - performance.timeOrigin;
     const marks = Object.fromEntries(Object.entries(r.marks).map(([k, v]) => [k, toPage(v)]));
-    const result = { ...marks, firstBatchReceived: pageNow, dataset: r.dataset, loss: r.loss };
+    const result = { ...marks, firstBatchReceived: pageNow, dataset: r.dataset, loss: r.loss, workers: r.workers };
     logLine(`first batch after ${pageNow.toFixed(0)} ms`);
     status('idle');
     return result;

@@ -212,6 +212,7 @@ async function browserBench({ seconds, models, batches, epoch, latencyCount, res
         cache: kind,
         model: 'cnn',
         batch: 64,
+        workers: r.workers,
         ms: r.firstBatchReceived,
         wasmReadyMs: r.wasmReady,
         dataReadyMs: r.dataReady,
@@ -227,21 +228,25 @@ async function browserBench({ seconds, models, batches, epoch, latencyCount, res
     const call = (task, params) => page.evaluate(([t, p]) => window.bench.run(t, p), [task, params]);
     const init = await call('init');
     results.buildInfo = init.buildInfo;
-    results.push({ bench: 'build-info', threads: init.buildInfo.threads, simd: init.buildInfo.simd, version: init.buildInfo.version });
+    results.push({ bench: 'build-info', threads: init.buildInfo.threads, workers: init.buildInfo.workers, simd: init.buildInfo.simd, version: init.buildInfo.version });
+    // All workers (the app's default), and one worker beside it to show what the pool adds.
+    const modes = init.buildInfo.workers > 1 ? ['all', 1] : ['all'];
     const dataset = await call('load', { baseUrl: await page.evaluate(() => window.bench.dataBase()) });
     results.dataset = dataset;
     log(`dataset: ${dataset.name}${dataset.official ? ' (official files)' : ''}, ${dataset.train} train + ${dataset.validation} validation + ${dataset.test} test`);
 
     banner(`wasm: training throughput (${seconds}s per configuration)`);
     for (const model of models) {
-      for (const batch of batches) {
-        const r = await call('train', { model, batch, seconds });
-        results.push({ bench: 'train', target: 'wasm', model, batch, samplesPerSec: r.samplesPerSec, steps: r.steps, seconds: r.ms / 1000, warmupSteps: r.warmup });
-        log(`${model.padEnd(9)} B=${String(batch).padEnd(3)} ${fmt(r.samplesPerSec)} samples/s (${r.steps} steps in ${(r.ms / 1000).toFixed(1)}s)`);
+      for (const workers of modes) {
+        for (const batch of batches) {
+          const r = await call('train', { model, batch, seconds, workers });
+          results.push({ bench: 'train', target: 'wasm', model, batch, workers: r.workers, samplesPerSec: r.samplesPerSec, steps: r.steps, seconds: r.ms / 1000, warmupSteps: r.warmup });
+          log(`${model.padEnd(9)} B=${String(batch).padEnd(3)} ${r.workers} worker(s): ${fmt(r.samplesPerSec)} samples/s (${r.steps} steps in ${(r.ms / 1000).toFixed(1)}s)`);
+        }
+        const inf = await call('infer', { model, batch: 256, seconds: seconds / 2, workers });
+        results.push({ bench: 'infer', target: 'wasm', model, batch: inf.batch, workers: inf.workers, samplesPerSec: inf.samplesPerSec, calls: inf.calls });
+        log(`${model.padEnd(9)} inference B=256 ${inf.workers} worker(s): ${fmt(inf.samplesPerSec)} samples/s (${inf.calls} calls)`);
       }
-      const inf = await call('infer', { model, batch: 256, seconds: seconds / 2 });
-      results.push({ bench: 'infer', target: 'wasm', model, batch: inf.batch, samplesPerSec: inf.samplesPerSec, calls: inf.calls });
-      log(`${model.padEnd(9)} inference B=256 ${fmt(inf.samplesPerSec)} samples/s (${inf.calls} calls)`);
     }
 
     banner(`wasm: single-image prediction latency (${latencyCount} calls)`);
@@ -258,10 +263,10 @@ async function browserBench({ seconds, models, batches, epoch, latencyCount, res
       banner(`wasm: one full epoch, cnn B=64, ${dataset.train.toLocaleString('en-US')} images (measured, not extrapolated)`);
       const t0 = Date.now();
       const r = await call('epoch', { model: 'cnn', batch: 64 });
-      results.push({ bench: 'epoch', target: 'wasm', model: 'cnn', batch: 64, images: r.samples, dataset: dataset.official ? 'MNIST' : dataset.name, seconds: r.ms / 1000, samplesPerSec: r.samplesPerSec, testAccuracy: r.testAccuracy });
+      results.push({ bench: 'epoch', target: 'wasm', model: 'cnn', batch: 64, workers: r.workers, images: r.samples, dataset: dataset.official ? 'MNIST' : dataset.name, seconds: r.ms / 1000, samplesPerSec: r.samplesPerSec, testAccuracy: r.testAccuracy });
       log(`epoch: ${formatDuration(r.ms)} (${fmt(r.samplesPerSec)} samples/s), test accuracy after it ${(r.testAccuracy * 100).toFixed(2)}% (wall ${formatDuration(Date.now() - t0)})`);
     }
-    const cnn64 = results.list.find((r) => r.bench === 'train' && r.target === 'wasm' && r.model === 'cnn' && r.batch === 64);
+    const cnn64 = results.list.find((r) => r.bench === 'train' && r.target === 'wasm' && r.model === 'cnn' && r.batch === 64 && r.workers === init.buildInfo.workers);
     if (cnn64) {
       results.push({ bench: 'epoch-estimate', extrapolated: true, model: 'cnn', batch: 64, images: dataset.train, seconds: dataset.train / cnn64.samplesPerSec, from: `train cnn B=64 (${cnn64.steps} steps)` });
     }
@@ -310,37 +315,37 @@ function buildTable(results) {
   const L = results.list;
   const find = (pred) => L.find(pred);
   const rows = [];
+  const bi = find((r) => r.bench === 'build-info');
+  const all = bi?.workers ?? 1; // the pool's size: one worker per core
+  const wasm = (bench, model, batch, workers) => find((r) => r.bench === bench && r.target === 'wasm' && r.model === model && (batch === undefined || r.batch === batch) && r.workers === workers);
   const models = [...new Set(L.filter((r) => r.model && r.bench === 'train').map((r) => r.model))];
   for (const model of models) {
     for (const batch of [...new Set(L.filter((r) => r.bench === 'train' && r.model === model).map((r) => r.batch))].sort((a, b) => a - b)) {
-      const w = find((r) => r.bench === 'train' && r.target === 'wasm' && r.model === model && r.batch === batch);
       const n = find((r) => r.bench === 'train' && r.target === 'native' && r.model === model && r.batch === batch);
-      rows.push([`train ${model} B=${batch}`, fmt(w?.samplesPerSec), fmt(n?.samplesPerSec), 'samples/s']);
+      rows.push([`train ${model} B=${batch}`, fmt(wasm('train', model, batch, all)?.samplesPerSec), fmt(wasm('train', model, batch, 1)?.samplesPerSec), fmt(n?.samplesPerSec), 'samples/s']);
     }
   }
   for (const model of models) {
-    const w = find((r) => r.bench === 'infer' && r.target === 'wasm' && r.model === model);
     const n = find((r) => r.bench === 'infer' && r.target === 'native' && r.model === model);
-    rows.push([`inference ${model} B=256`, fmt(w?.samplesPerSec), fmt(n?.samplesPerSec), 'samples/s']);
+    rows.push([`inference ${model} B=256`, fmt(wasm('infer', model, undefined, all)?.samplesPerSec), fmt(wasm('infer', model, undefined, 1)?.samplesPerSec), fmt(n?.samplesPerSec), 'samples/s']);
   }
   for (const r of L.filter((x) => x.bench === 'predict-latency')) {
-    rows.push([`predict 1 image ${r.model}, ${r.where === 'worker' ? 'in worker' : 'main-thread round trip'}`, `${fmt(r.medianMs, 2)} / ${fmt(r.p95Ms, 2)}`, '', `ms median / p95 (${r.calls} calls)`]);
+    rows.push([`predict 1 image ${r.model}, ${r.where === 'worker' ? 'in worker' : 'main-thread round trip'}`, '', `${fmt(r.medianMs, 2)} / ${fmt(r.p95Ms, 2)}`, '', `ms median / p95 (${r.calls} calls)`]);
   }
   for (const r of L.filter((x) => x.bench === 'first-batch')) {
-    rows.push([`page open → first trained batch (${r.cache}${r.cache === 'warm' ? ', reload' : ''})`, fmt(r.ms), '', `ms (cnn B=64; wasm ready ${fmt(r.wasmReadyMs)}, data ${fmt(r.dataReadyMs)})`]);
+    rows.push([`page open → first trained batch (${r.cache}${r.cache === 'warm' ? ', reload' : ''})`, fmt(r.ms), '', '', `ms (cnn B=64; wasm ready ${fmt(r.wasmReadyMs)}, data ${fmt(r.dataReadyMs)})`]);
   }
   const ep = find((r) => r.bench === 'epoch');
-  if (ep) rows.push([`one epoch cnn B=64 (${ep.images.toLocaleString('en-US')} ${ep.dataset} images), measured`, fmt(ep.seconds, 1), '', `s (test acc. ${(ep.testAccuracy * 100).toFixed(1)}%)`]);
+  if (ep) rows.push([`one epoch cnn B=64 (${ep.images.toLocaleString('en-US')} ${ep.dataset} images), measured`, fmt(ep.seconds, 1), '', '', `s (${ep.workers} workers; test acc. ${(ep.testAccuracy * 100).toFixed(1)}%)`]);
   const est = find((r) => r.bench === 'epoch-estimate');
-  if (est) rows.push([`one epoch cnn B=64, ESTIMATE extrapolated from ${est.from}`, `~${fmt(est.seconds, 0)}`, '', 's (estimate, not measured)']);
-  const bi = find((r) => r.bench === 'build-info');
-  if (bi) rows.push(['wasm threads / SIMD128', `${bi.threads} / ${bi.simd ? 'on' : 'off'}`, '', 'buildInfo()']);
+  if (est) rows.push([`one epoch cnn B=64, ESTIMATE extrapolated from ${est.from}`, `~${fmt(est.seconds, 0)}`, '', '', 's (estimate, not measured)']);
+  if (bi) rows.push(['wasm workers / threads per worker / SIMD128', `${bi.workers} / ${bi.threads} / ${bi.simd ? 'on' : 'off'}`, '', '', 'data-parallel pool; buildInfo()']);
   const sz = find((r) => r.bench === 'wasm-size');
-  if (sz) rows.push(['wasm size raw / gzip -9', `${fmt(sz.rawBytes / 1024)} / ${fmt(sz.gzipBytes / 1024)}`, '', `KiB (${sz.file})`]);
+  if (sz) rows.push(['wasm size raw / gzip -9', `${fmt(sz.rawBytes / 1024)} / ${fmt(sz.gzipBytes / 1024)}`, '', '', `KiB (${sz.file})`]);
   const si = find((r) => r.bench === 'wasm-simd');
-  if (si) rows.push(['SIMD (v128) instructions in the .wasm', fmt(si.simdInstructions), '', `of ${fmt(si.instructions)} instructions; ${si.functionsWithSimd}/${si.functions} functions`]);
+  if (si) rows.push(['SIMD (v128) instructions in the .wasm', fmt(si.simdInstructions), '', '', `of ${fmt(si.instructions)} instructions; ${si.functionsWithSimd}/${si.functions} functions`]);
   const native = find((r) => r.target === 'native');
-  return markdownTable(['benchmark', 'wasm (Chromium)', `native${native ? ` (${native.threads} thr)` : ''}`, 'unit / notes'], rows);
+  return markdownTable(['benchmark', `wasm, ${all} worker${all > 1 ? 's' : ''}`, 'wasm, 1 worker', `native${native ? ` (${native.threads} thr)` : ''}`, 'unit / notes'], rows);
 }
 
 function machineLine(m) {
