@@ -95,6 +95,25 @@ fn conv2d_spanning_several_chunks_matches_candle() {
     assert_close("conv2d in chunks", &ours, &reference);
 }
 
+#[test]
+fn conv2d_in_parallel_groups_matches_candle_and_does_not_depend_on_the_thread_count() {
+    // The cnn's second layer on 19 images: one image per chunk, 7 groups (6 of 3 images, then 1),
+    // pooled, with an input gradient: every group's partial dw/db and dx slice is exercised.
+    let mut rng = Rng::new(11);
+    let (x, wt, bias) = (var(&mut rng, &[19, 32, 13, 13]), var(&mut rng, &[16, 32, 3, 3]), var(&mut rng, &[16]));
+    let r = random(&mut rng, &[19, 16, 5, 5]);
+    let vars = [&x, &wt, &bias];
+    let step = || run(&vars, &r, || ops::conv2d_pool2x2(&x, &wt, &bias, Activation::Relu));
+    let reference = run(&vars, &r, || reference_pool(&reference_conv(&x, &wt, &bias, Activation::Relu)?));
+    let on = |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(step);
+    let (one, three) = (on(1), on(3));
+    assert_close("conv2d_pool2x2 in groups", &one, &reference);
+    assert_eq!(diff(&one.0, &three.0), 0.0);
+    for (a, b) in one.1.iter().zip(&three.1) {
+        assert_eq!(diff(a, b), 0.0, "gradients differ between 1 and 3 threads");
+    }
+}
+
 /// A max-pool made of reshapes and `max` reductions, whose backward pass Candle gets right (with
 /// random inputs there are no ties).
 fn reference_pool(x: &Tensor) -> Result<Tensor> {

@@ -38,7 +38,7 @@ impl CustomOp3 for Linear {
         let (&[batch, inp], &[out_dim, _]) = (l1.dims(), l2.dims()) else { bail!("linear: bad shapes") };
         // Start from the broadcast bias and accumulate x · wᵀ onto it.
         let mut y: Vec<f32> = (0..batch).flat_map(|_| bias.iter().copied()).collect(); // (B, Out)
-        matmul(&mut y, batch, out_dim, inp, Mat::rows(x, inp), Mat::transposed(w, inp), true);
+        matmul(&mut y, batch, out_dim, inp, Mat::rows(x, inp), Mat::transposed(w, inp), true, true);
         if self.activation != Activation::Identity {
             y.iter_mut().for_each(|v| *v = self.activation.apply(*v));
         }
@@ -59,10 +59,10 @@ impl CustomOp3 for Linear {
             db.iter_mut().zip(row).for_each(|(d, &v)| *d += v);
         }
         let mut dw = vec![0f32; out_dim * inp]; // (Out, In) = gᵀ (Out, B) · x (B, In)
-        matmul(&mut dw, out_dim, inp, batch, Mat::transposed(&gm, out_dim), Mat::rows(xd, inp), false);
+        matmul(&mut dw, out_dim, inp, batch, Mat::transposed(&gm, out_dim), Mat::rows(xd, inp), false, true);
         let dx = if want_dx {
             let mut dx = vec![0f32; batch * inp]; // (B, In) = g (B, Out) · w (Out, In)
-            matmul(&mut dx, batch, inp, out_dim, Mat::rows(&gm, out_dim), Mat::rows(wd, inp), false);
+            matmul(&mut dx, batch, inp, out_dim, Mat::rows(&gm, out_dim), Mat::rows(wd, inp), false, true);
             Some(Tensor::from_vec(dx, x.shape(), x.device())?)
         } else {
             None

@@ -16,10 +16,14 @@
 //!
 //! Backward passes compute their gradients directly and return tensors without a graph, so they are
 //! never differentiated again (the models never need second derivatives). Every op is deterministic:
-//! the gemm crate never splits a reduction across threads, and the ops' own sums run in a fixed order.
+//! the gemm crate never splits a reduction across threads, and the ops' own sums (the convolutions'
+//! per-group gradients included) run in a fixed order.
 //!
-//! Matrix products use the `gemm` crate (Candle's own backend), on `candle_core::utils::get_num_threads`
-//! rayon threads natively and on one thread in wasm32.
+//! Matrix products use the `gemm` crate (Candle's own backend). Convolutions work on small chunks of
+//! images whose im2col columns stay in a core's L2 cache, grouped into a fixed number of jobs that run
+//! on rayon's threads natively (one after another in wasm32, where the worker pool provides the
+//! parallelism); the groups' weight gradients are summed in group order, so results do not depend on
+//! the thread count. Dense layers let gemm itself use the threads.
 
 mod activation;
 mod batch_norm;
@@ -158,10 +162,11 @@ impl Drop for Scratch {
     }
 }
 
-/// Threads for the gemm crate: Candle's thread count natively, one in wasm32.
-fn parallelism() -> gemm::Parallelism {
+/// Threads for one gemm call when `threaded`: Candle's thread count natively, one in wasm32.
+fn parallelism(threaded: bool) -> gemm::Parallelism {
     #[cfg(target_arch = "wasm32")]
     {
+        let _ = threaded;
         gemm::Parallelism::None
     }
     #[cfg(not(target_arch = "wasm32"))]
@@ -169,10 +174,24 @@ fn parallelism() -> gemm::Parallelism {
         // Read once: Candle looks the count up in the environment on every call.
         static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
         match *THREADS.get_or_init(candle_core::utils::get_num_threads) {
+            _ if !threaded => gemm::Parallelism::None,
             0 | 1 => gemm::Parallelism::None,
             n => gemm::Parallelism::Rayon(n),
         }
     }
+}
+
+/// Runs `f` on every job: on rayon's threads natively, one after another in wasm32 (one thread per
+/// wasm instance; the browser's cores are used by the worker pool instead). Jobs must not depend on
+/// the order they run in.
+fn run_jobs<T: Send>(jobs: Vec<T>, f: impl Fn(T) + Sync + Send) {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use rayon::prelude::*;
+        jobs.into_par_iter().for_each(f)
+    }
+    #[cfg(target_arch = "wasm32")]
+    jobs.into_iter().for_each(f)
 }
 
 /// A strided view of a row-major or transposed matrix for [`matmul`]: element `(i, j)` is at
@@ -205,8 +224,10 @@ impl<'a> Mat<'a> {
 }
 
 /// `dst (m, n) = [dst +] lhs (m, k) · rhs (k, n)`, with `dst` row-major; `accumulate` adds to `dst`
-/// instead of overwriting it.
-fn matmul(dst: &mut [f32], m: usize, n: usize, k: usize, lhs: Mat, rhs: Mat, accumulate: bool) {
+/// instead of overwriting it. `threaded` lets gemm split the product across threads (natively); ops
+/// that already run their own jobs in parallel pass `false`.
+#[allow(clippy::too_many_arguments)]
+fn matmul(dst: &mut [f32], m: usize, n: usize, k: usize, lhs: Mat, rhs: Mat, accumulate: bool, threaded: bool) {
     assert!(dst.len() >= m * n, "gemm destination too small");
     lhs.check(m, k);
     rhs.check(k, n);
@@ -241,7 +262,7 @@ fn matmul(dst: &mut [f32], m: usize, n: usize, k: usize, lhs: Mat, rhs: Mat, acc
             false,
             false,
             false,
-            parallelism(),
+            parallelism(threaded),
         )
     }
 }
