@@ -135,6 +135,7 @@ async function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5,
   }
   let steps = 0;
   let busy = 0; // time inside the step only (excludes gathering the batch)
+  pool.timing = { local: 0, wait: 0, calls: 0 }; // the timed steps only
   const t0 = now();
   let last = null;
   while (steps < minSteps || now() - t0 < seconds * 1000) {
@@ -145,7 +146,7 @@ async function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5,
     steps++;
   }
   const ms = now() - t0;
-  return { model, batch, workers: pool.size, warmup: warm, steps, samples: steps * batch, ms, samplesPerSec: (steps * batch) / (ms / 1000), wasmSamplesPerSec: (steps * batch) / (busy / 1000), loss: last.loss };
+  return { model, batch, workers: pool.size, timing: { ...pool.timing }, warmup: warm, steps, samples: steps * batch, ms, samplesPerSec: (steps * batch) / (ms / 1000), wasmSamplesPerSec: (steps * batch) / (busy / 1000), loss: last.loss };
 }
 
 /** Inference throughput: predict(batch of `batch` test images) until `seconds` have passed. */

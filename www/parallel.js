@@ -89,6 +89,9 @@ export function combineGradients(parts) {
 export class TrainerPool {
   constructor(helpers = [], { terminate = () => {}, onHelperLost = () => {} } = {}) {
     this.helpers = helpers.map((rpc, i) => ({ rpc, id: i, model: null, version: -1 }));
+    /** Milliseconds spent on the local share and waiting for helpers after it, over `calls` fan-outs
+     * (for the benchmark: a pool whose coordinator waits long is unbalanced). */
+    this.timing = { local: 0, wait: 0, calls: 0 };
     this.terminate = terminate;
     this.onHelperLost = onHelperLost;
   }
@@ -142,8 +145,14 @@ export class TrainerPool {
         },
       );
     });
+    const t0 = performance.now();
     const results = [local(ranges[0], 0)];
+    const t1 = performance.now();
     const remote = await Promise.all(sent);
+    const t2 = performance.now();
+    this.timing.local += t1 - t0;
+    this.timing.wait += t2 - t1;
+    this.timing.calls++;
     remote.forEach((r, i) => results.push(r === FAILED ? local(ranges[i + 1], i + 1) : r));
     return results;
   }

@@ -32,7 +32,7 @@
 //   npm run bench -- --no-build --no-native
 //   npm run bench -- --models cnn --batches 64
 //   npm run bench -- --native-threads 1    (RAYON_NUM_THREADS for the native runs; default: the CLI's)
-//   env: CHROMIUM (default /usr/bin/chromium)
+//   env: CHROMIUM (default /usr/bin/chromium); BENCH_DEBUG=1 prints the bench page's console
 
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -197,7 +197,7 @@ async function browserBench({ seconds, models, batches, epoch, latencyCount, res
     const context = await browser.newContext();
     const page = await context.newPage();
     page.on('pageerror', (e) => log.warn(`page error: ${e.message}`));
-    page.on('console', (m) => m.type() === 'error' && !/Failed to load resource/.test(m.text()) && log.warn(`console: ${m.text()}`));
+    page.on('console', (m) => (m.type() === 'error' && !/Failed to load resource/.test(m.text()) ? log.warn(`console: ${m.text()}`) : process.env.BENCH_DEBUG && log(`console: ${m.text()}`)));
     page.on('response', (r) => r.status() >= 400 && log.warn(`HTTP ${r.status()} for ${r.url()}`));
 
     // Page open -> first trained batch: cold (nothing cached), then warm (reload).
@@ -240,7 +240,9 @@ async function browserBench({ seconds, models, batches, epoch, latencyCount, res
       for (const workers of modes) {
         for (const batch of batches) {
           const r = await call('train', { model, batch, seconds, workers });
-          results.push({ bench: 'train', target: 'wasm', model, batch, workers: r.workers, samplesPerSec: r.samplesPerSec, steps: r.steps, seconds: r.ms / 1000, warmupSteps: r.warmup });
+          // With a pool: ms per step on the coordinator's own share, and waiting for the helpers after it.
+          const pool = r.timing.calls ? { localMsPerStep: r.timing.local / r.timing.calls, waitMsPerStep: r.timing.wait / r.timing.calls } : {};
+          results.push({ bench: 'train', target: 'wasm', model, batch, workers: r.workers, samplesPerSec: r.samplesPerSec, steps: r.steps, seconds: r.ms / 1000, warmupSteps: r.warmup, ...pool });
           log(`${model.padEnd(9)} B=${String(batch).padEnd(3)} ${r.workers} worker(s): ${fmt(r.samplesPerSec)} samples/s (${r.steps} steps in ${(r.ms / 1000).toFixed(1)}s)`);
         }
         const inf = await call('infer', { model, batch: 256, seconds: seconds / 2, workers });
