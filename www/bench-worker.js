@@ -48,9 +48,9 @@ function poolFor(workers = 'all') {
 
 let version = 0; // weights version for the pool's mirrors (bumped after every step)
 
-/** One step on the pool (or the plain trainBatch with one worker), as the app's worker does. */
+/** One step on the pool (a plain trainBatch with one worker, or where splitting does not pay), as the app's worker does. */
 async function step(pool, t, img, lbl) {
-  const r = pool.size > 1 ? await pool.trainBatch(t, img, lbl, version, t.steps) : plain(t.trainBatch(img, lbl));
+  const r = await pool.trainBatch(t, img, lbl, version, t.steps);
   version++;
   return r;
 }

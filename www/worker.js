@@ -20,6 +20,7 @@ import {
 } from './batching.js';
 import { mergeEvaluations, misclassifiedIndices, RateMeter, etaSeconds } from './metrics.js';
 import { startPool, workerCount, TrainerPool } from './parallel.js';
+import { simd } from 'wasm-feature-detect';
 
 const CHUNK_MS = 50; // train for about this long, then yield
 const EVAL_CHUNK = 500; // images per evaluate() call
@@ -56,6 +57,11 @@ function plain(v) {
 
 /** The wasm module, compiled once here and shared with the helper workers. */
 async function compileWasm() {
+  // Probe first, for a clear message instead of a CompileError. There is no build without SIMD: the
+  // gemm crate compiles its SIMD128 kernels into every wasm32 build (README, "Speed").
+  if (!(await simd())) {
+    throw new Error('this browser does not support WebAssembly SIMD (Chrome/Edge 91+, Firefox 89+, Safari 16.4+), which the engine needs');
+  }
   const res = await fetch(wasmUrl);
   if (!res.ok) throw new Error(`could not fetch the wasm engine (${res.status} ${res.statusText})`);
   try {
@@ -401,8 +407,8 @@ async function runTraining(j, cfg) {
       const count = gatherBatch(data.trainImages, data.trainLabels, order, s, e, imgBuf, lblBuf);
       const images = count === bs ? imgBuf : imgBuf.subarray(0, count * IMAGE_BYTES);
       const labels = count === bs ? lblBuf : lblBuf.subarray(0, count);
-      // One worker: the plain step. More: the batch's gradient computed in shares across workers.
-      const r = pool.size > 1 ? await pool.trainBatch(t, images, labels, weightsVersion, stream(cfg, t.steps)) : plain(t.trainBatch(images, labels));
+      // With helpers, the batch's gradient is computed in shares across the workers (when that pays).
+      const r = await pool.trainBatch(t, images, labels, weightsVersion, stream(cfg, t.steps));
       weightsVersion++;
       batch++;
       done++;

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MAX_WORKERS, TrainerPool, combineGradients, shardHandlers, splitRanges, workerCount } from '../../www/parallel.js';
+import { MAX_WORKERS, MIN_SPLIT_STEP_MS, TrainerPool, combineGradients, shardHandlers, splitRanges, workerCount } from '../../www/parallel.js';
 import { RpcClient, serveRpc } from '../../www/protocol.js';
 
 test('splitRanges: contiguous, sizes within one, larger first, respecting the minimum share', () => {
@@ -101,7 +101,7 @@ describe('TrainerPool with the wasm package', { skip }, () => {
       await rpc.call('init', { module: readFileSync(wasmPath) });
       clients.push(rpc);
     }
-    return new TrainerPool(clients, options);
+    return new TrainerPool(clients, { minSplitStepMs: 0, ...options });
   }
 
   test('a pooled step is the plain step, for every share split', async () => {
@@ -124,6 +124,25 @@ describe('TrainerPool with the wasm package', { skip }, () => {
       plainT.free();
       pooledT.free();
     }
+  });
+
+  test('steps are split only when an unsplit step is slow enough to pay for the messages', async () => {
+    const pool = await makePool(1, { minSplitStepMs: MIN_SPLIT_STEP_MS });
+    const t = new wasm.Trainer({ model: 'mlp', seed: 1 });
+    const { images, labels } = batch(32, 2);
+    // Two plain steps (warm-up, then timed) before any decision; the measured time decides.
+    await pool.trainBatch(t, images, labels, 0, 0);
+    assert.equal(pool.worthSplitting('train:mlp/32'), false);
+    await pool.trainBatch(t, images, labels, 1, 1);
+    assert.ok(pool.unsplitMs.get('train:mlp/32') >= 0);
+    pool.unsplitMs.set('train:mlp/32', MIN_SPLIT_STEP_MS / 4); // a fast step (as the mlp's): stays plain
+    await pool.trainBatch(t, images, labels, 2, 2);
+    assert.equal(pool.timing.calls, 0);
+    pool.unsplitMs.set('train:mlp/32', MIN_SPLIT_STEP_MS * 4); // a slow step (as the cnn's): split
+    await pool.trainBatch(t, images, labels, 3, 3);
+    assert.equal(pool.timing.calls, 1);
+    assert.equal(t.steps, 4);
+    t.free();
   });
 
   test('pooled evaluation and prediction equal the plain ones, and mirrors follow weight changes', async () => {
