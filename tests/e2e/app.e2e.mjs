@@ -148,6 +148,12 @@ async function run(page, digits) {
   await page.waitForSelector(`${tid('dataset-status')}[data-ready="true"]`, { timeout: 5 * MINUTE });
   log(`dataset: ${await text('dataset-status')}`);
   log(`model status: ${await text('model-status')}`);
+  // The engine's mode: SIMD on, and one worker per core (the data-parallel pool), shown in the footer.
+  await page.waitForSelector(`${tid('build-info')}[data-workers]`, { timeout: MINUTE });
+  const mode = await page.$eval(tid('build-info'), (el) => ({ text: el.textContent, workers: Number(el.dataset.workers), simd: el.dataset.simd, cores: navigator.hardwareConcurrency }));
+  log(`engine: ${mode.text} (navigator.hardwareConcurrency ${mode.cores})`);
+  if (mode.simd !== 'true') throw new Error(`the engine reports SIMD off: ${mode.text}`);
+  if (mode.workers !== Math.min(8, Math.max(1, mode.cores))) throw new Error(`expected one worker per core (${mode.cores}), the footer says ${mode.workers}`);
 
   // 2. Train the CNN.
   await page.selectOption(tid('cfg-model'), 'cnn');
