@@ -144,23 +144,30 @@ const put = (key, value) => tx('readwrite', (s) => s.put(value, key));
 const del = (key) => tx('readwrite', (s) => s.delete(key));
 
 /**
- * Load the saved model. Returns { status: 'ok', model } | { status: 'empty' } |
- * { status: 'corrupt', reason } (the bad record is deleted) | { status: 'unavailable', reason }.
+ * Reads the record under `key` and checks it with `verify` (which throws on a bad record):
+ * { status: 'ok', [field]: verify(record) } | { status: 'empty' } | { status: 'corrupt', reason } (the bad
+ * record is deleted, so the next start is clean) | { status: 'unavailable', reason }. `empty` is merged
+ * into every result but 'ok' (e.g. { items: [] }).
  */
-export async function loadModel() {
+async function loadVerified(key, verify, field, empty = {}) {
   let rec;
   try {
-    rec = await get(MODEL_KEY);
+    rec = await get(key);
   } catch (err) {
-    return { status: 'unavailable', reason: err.message };
+    return { status: 'unavailable', reason: err.message, ...empty };
   }
-  if (rec === undefined) return { status: 'empty' };
+  if (rec === undefined) return { status: 'empty', ...empty };
   try {
-    return { status: 'ok', model: verifyModelRecord(rec) };
+    return { status: 'ok', [field]: verify(rec) };
   } catch (err) {
-    await del(MODEL_KEY).catch(() => {});
-    return { status: 'corrupt', reason: err.message };
+    await del(key).catch(() => {});
+    return { status: 'corrupt', reason: err.message, ...empty };
   }
+}
+
+/** The saved model: { status, model?, reason? } (see loadVerified). */
+export function loadModel() {
+  return loadVerified(MODEL_KEY, verifyModelRecord, 'model');
 }
 
 export async function saveModel({ config, weights, source }) {
@@ -171,21 +178,9 @@ export async function deleteModel() {
   await del(MODEL_KEY);
 }
 
-/** Like loadModel, for My digits: { status, items?, reason? }. */
-export async function loadDigits() {
-  let rec;
-  try {
-    rec = await get(DIGITS_KEY);
-  } catch (err) {
-    return { status: 'unavailable', reason: err.message };
-  }
-  if (rec === undefined) return { status: 'empty', items: [] };
-  try {
-    return { status: 'ok', items: unpackDigitsRecord(rec) };
-  } catch (err) {
-    await del(DIGITS_KEY).catch(() => {});
-    return { status: 'corrupt', reason: err.message, items: [] };
-  }
+/** My digits: { status, items, reason? } (see loadVerified); `items` is empty unless the status is 'ok'. */
+export function loadDigits() {
+  return loadVerified(DIGITS_KEY, unpackDigitsRecord, 'items', { items: [] });
 }
 
 export async function saveDigits(items) {
