@@ -96,6 +96,7 @@ fn conv2d_spanning_several_chunks_matches_candle() {
 }
 
 #[test]
+#[cfg(not(target_arch = "wasm32"))] // rayon is a native-only dependency
 fn conv2d_in_parallel_groups_matches_candle_and_does_not_depend_on_the_thread_count() {
     // The cnn's second layer on 19 images: one image per chunk, 7 groups (6 of 3 images, then 1),
     // pooled, with an input gradient: every group's partial dw/db and dx slice is exercised.
