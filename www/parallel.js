@@ -292,21 +292,28 @@ function plainObject(v) {
 
 /**
  * Starts `count` helper workers from `makeWorker()` and initialises each with the compiled wasm
- * `module`. Helpers that fail to start are left out. Returns { pool, workers }.
+ * `module`. Helpers that fail to start, or do not answer within `initTimeoutMs`, are left out (and
+ * terminated), so the app never waits on a helper. Returns { pool, workers }.
  */
-export async function startPool(count, makeWorker, module, { onHelperLost } = {}) {
+export async function startPool(count, makeWorker, module, { onHelperLost, initTimeoutMs = 20_000 } = {}) {
   const workers = [];
   const started = await Promise.all(
     Array.from({ length: Math.max(0, count) }, async () => {
       let w;
+      let timer;
       try {
         w = makeWorker();
         const rpc = new RpcClient(w);
-        await rpc.call(SHARD.INIT, { module });
+        const timeout = new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('the helper worker did not start in time')), initTimeoutMs);
+        });
+        await Promise.race([rpc.call(SHARD.INIT, { module }), timeout]);
         return { w, rpc };
       } catch (err) {
         if (w) w.terminate();
         return null;
+      } finally {
+        clearTimeout(timer);
       }
     }),
   );

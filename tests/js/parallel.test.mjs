@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MAX_WORKERS, MIN_SPLIT_STEP_MS, TrainerPool, combineGradients, shardHandlers, splitRanges, workerCount } from '../../www/parallel.js';
+import { MAX_WORKERS, MIN_SPLIT_STEP_MS, TrainerPool, combineGradients, shardHandlers, splitRanges, startPool, workerCount } from '../../www/parallel.js';
 import { RpcClient, serveRpc } from '../../www/protocol.js';
 
 test('splitRanges: contiguous, sizes within one, larger first, respecting the minimum share', () => {
@@ -49,6 +49,37 @@ test('combineGradients: size-weighted mean, mean loss, accuracy; a diverged shar
   assert.equal(bad.values, null);
   assert.ok(Number.isNaN(bad.loss));
   assert.throws(() => combineGradients([a, { ...b, values: new Float32Array(3) }]), /different lengths/);
+});
+
+test('startPool leaves out helpers that fail, throw or never answer, and terminates them', async () => {
+  const terminated = [];
+  /** A fake worker: 'ok' answers init, 'error' answers with an error, 'silent' never answers. */
+  const fake = (kind, i) => {
+    const listeners = new Set();
+    return {
+      addEventListener: (type, fn) => type === 'message' && listeners.add(fn),
+      removeEventListener: (type, fn) => listeners.delete(fn),
+      terminate: () => terminated.push(i),
+      postMessage({ id }) {
+        if (kind === 'silent') return;
+        const data = kind === 'ok' ? { id, ok: true, result: { ready: true } } : { id, ok: false, error: { message: 'no wasm' } };
+        setTimeout(() => listeners.forEach((fn) => fn({ data })));
+      },
+    };
+  };
+  const kinds = ['ok', 'error', 'silent', 'throw', 'ok'];
+  let i = 0;
+  const make = () => {
+    const k = i++;
+    if (kinds[k] === 'throw') throw new Error('workers are blocked');
+    return fake(kinds[k], k);
+  };
+  const { pool, workers } = await startPool(kinds.length, make, null, { initTimeoutMs: 50 });
+  assert.equal(pool.size, 3); // the coordinator and the two helpers that answered
+  assert.equal(workers.length, 2);
+  assert.deepEqual(terminated.sort(), [1, 2]);
+  const none = await startPool(0, make, null);
+  assert.equal(none.pool.size, 1);
 });
 
 // ---- with the wasm package --------------------------------------------------------------------------
