@@ -201,8 +201,7 @@ impl CustomOp3 for Conv2d {
         // One job per group of images, each writing its own part of the output.
         let group = g.group();
         let per_image = cout * q;
-        let mut wins: Vec<Option<&mut [u8]>> = winners.chunks_mut(group * per_image).map(Some).collect();
-        wins.resize_with(out.len().div_ceil(group * per_image), || None);
+        let wins = per_group(record.then_some(&mut winners[..]), group * per_image, g.batch.div_ceil(group));
         let jobs: Vec<_> = out.chunks_mut(group * per_image).zip(wins).enumerate().collect();
         run_jobs(jobs, |(i, (out, wins))| self.forward_images(&g, x, w, bias, i * group, out, wins));
         if let (Some(pool), true) = (&self.pool, self.record) {
@@ -221,15 +220,16 @@ impl CustomOp3 for Conv2d {
         let mut dw = vec![0f32; g.cout * g.k()]; // (Cout, K)
         let mut db = vec![0f32; g.cout]; // (Cout)
         let mut dx = if want_dx { vec![0f32; g.batch * g.image_len()] } else { Vec::new() }; // (B, Cin, H, W)
-        let data = Backward { x: xd, w: wd, out: res, grad, dw: &mut dw, db: &mut db, dx: want_dx.then_some(&mut dx[..]) };
+        let data = Backward { x: xd, w: wd, out: res, grad };
+        let dx_buf = want_dx.then_some(&mut dx[..]);
         match &self.pool {
-            None => self.backward(&g, data, None),
+            None => self.backward(&g, &data, None, &mut dw, &mut db, dx_buf),
             Some(winners) => {
                 let winners = winners.lock().expect("conv2d pool state");
                 if winners.len() != res.len() {
                     bail!("conv2d_pool2x2: backward pass without a recorded forward pass")
                 }
-                self.backward(&g, data, Some(&winners))
+                self.backward(&g, &data, Some(&winners), &mut dw, &mut db, dx_buf)
             }
         }
         drop(guards);
@@ -238,7 +238,8 @@ impl CustomOp3 for Conv2d {
     }
 }
 
-/// Inputs and gradient buffers of a backward pass (all contiguous).
+/// The inputs of a backward pass (all contiguous).
+#[derive(Clone, Copy)]
 struct Backward<'a> {
     /// `(B, Cin, H, W)`
     x: &'a [f32],
@@ -248,12 +249,17 @@ struct Backward<'a> {
     out: &'a [f32],
     /// Its gradient, same shape.
     grad: &'a [f32],
-    /// `(Cout, K)`, zero on entry.
-    dw: &'a mut [f32],
-    /// `(Cout)`, zero on entry.
-    db: &'a mut [f32],
-    /// `(B, Cin, H, W)`, zero on entry; `None` when the input needs no gradient.
-    dx: Option<&'a mut [f32]>,
+}
+
+/// `buf` cut into one part of `len` values per group (the last may be shorter), or `groups` times
+/// `None` when there is no buffer.
+fn per_group<T>(buf: Option<&mut [T]>, len: usize, groups: usize) -> Vec<Option<&mut [T]>> {
+    let mut parts: Vec<Option<&mut [T]>> = match buf {
+        Some(buf) => buf.chunks_mut(len).map(Some).collect(),
+        None => Vec::new(),
+    };
+    parts.resize_with(groups, || None);
+    parts
 }
 
 impl Conv2d {
@@ -293,27 +299,23 @@ impl Conv2d {
         }
     }
 
-    /// The backward pass: one job per group of images (see [`Conv2d::backward_images`]); each group
-    /// sums its own `dw` and `db`, and the sums are added in group order.
-    fn backward(&self, geo: &Geometry, d: Backward, winners: Option<&[u8]>) {
+    /// The backward pass into `dw (Cout, K)`, `db (Cout)` and, when given, `dx (B, Cin, H, W)` (all
+    /// zero on entry): one job per group of images (see [`Conv2d::backward_images`]); each group sums
+    /// its own `dw` and `db`, and the sums are added in group order.
+    #[allow(clippy::too_many_arguments)]
+    fn backward(&self, geo: &Geometry, d: &Backward, winners: Option<&[u8]>, dw: &mut [f32], db: &mut [f32], dx: Option<&mut [f32]>) {
         let (k, cout) = (geo.k(), geo.cout);
-        let Backward { x, w, out, grad, dw, db, dx } = d;
         let group = geo.group();
         let groups = geo.batch.div_ceil(group);
         // Group 0 sums into dw/db directly; the others into their own (Cout·K + Cout) buffers.
         let mut partial = vec![0f32; groups.saturating_sub(1) * (cout * k + cout)];
         let mut sums: Vec<(&mut [f32], &mut [f32])> = vec![(&mut *dw, &mut *db)];
         sums.extend(partial.chunks_mut(cout * k + cout).map(|c| c.split_at_mut(cout * k)));
-        let mut dxs: Vec<Option<&mut [f32]>> = match dx {
-            Some(dx) => dx.chunks_mut(group * geo.image_len()).map(Some).collect(),
-            None => Vec::new(),
-        };
-        dxs.resize_with(groups, || None);
-        let data = Backward { x, w, out, grad, dw: &mut [], db: &mut [], dx: None };
+        let dxs = per_group(dx, group * geo.image_len(), groups);
         let jobs: Vec<_> = sums.into_iter().zip(dxs).enumerate().collect();
         run_jobs(jobs, |(i, ((dw, db), dx))| {
             let images = i * group..((i + 1) * group).min(geo.batch);
-            self.backward_images(geo, &data, winners, images, dw, db, dx)
+            self.backward_images(geo, d, winners, images, dw, db, dx)
         });
         // The jobs are done: add the other groups' sums onto group 0's, in order.
         for part in partial.chunks_exact(cout * k + cout) {
@@ -330,7 +332,7 @@ impl Conv2d {
     fn backward_images(&self, geo: &Geometry, d: &Backward, winners: Option<&[u8]>, images: std::ops::Range<usize>, dw: &mut [f32], db: &mut [f32], mut dx: Option<&mut [f32]>) {
         let (k, p, cout) = (geo.k(), geo.p(), geo.cout);
         let q = if winners.is_some() { (geo.oh / 2) * (geo.ow / 2) } else { p }; // output values per channel
-        let Backward { x, w, out, grad, .. } = *d;
+        let Backward { x, w, out, grad } = *d;
         let chunk = geo.chunk();
         for b0 in images.clone().step_by(chunk) {
             let nb = chunk.min(images.end - b0);
