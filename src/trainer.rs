@@ -110,19 +110,9 @@ impl Trainer {
     /// restored, the optimizer state is reset, and an error explains it.
     pub fn train_batch(&mut self, images: &[u8], labels: &[u8]) -> Result<StepStats> {
         let n = self.check_batch(images)?;
-        let ys = labels_to_tensor(labels, n, &self.device)?;
-        let xs = images_to_tensor(images, &self.device)?;
-        let mode = if self.frozen { Mode::TrainHead(&mut self.rng) } else { Mode::Train(&mut self.rng) };
-        let logits = self.model.forward(&xs, mode)?;
-        let loss = loss::cross_entropy(&logits, &ys)?;
-        let loss_value = loss.to_scalar::<f32>()?;
+        let (logits, loss, loss_value) = training_loss(&self.model, self.frozen, &self.device, images, labels, n, &mut self.rng)?;
         if !loss_value.is_finite() {
-            self.restore_last_good()?;
-            bail!(
-                "training diverged: the loss became {loss_value} (learning rate {} is probably too high); \
-                 the last good weights were restored",
-                self.config.learning_rate
-            )
+            return self.diverged(loss_value);
         }
         let accuracy = batch_accuracy(&logits, labels)?;
         self.last_good = snapshot(&self.varmap)?;
@@ -141,13 +131,8 @@ impl Trainer {
     /// the step. With frozen features, their gradients are zero.
     pub fn gradients(&mut self, images: &[u8], labels: &[u8], stream: u64) -> Result<ShardGradients> {
         let n = self.check_batch(images)?;
-        let ys = labels_to_tensor(labels, n, &self.device)?;
-        let xs = images_to_tensor(images, &self.device)?;
         let mut rng = Rng::derived(stream, "dropout/shard");
-        let mode = if self.frozen { Mode::TrainHead(&mut rng) } else { Mode::Train(&mut rng) };
-        let logits = self.model.forward(&xs, mode)?;
-        let loss = loss::cross_entropy(&logits, &ys)?;
-        let loss_value = loss.to_scalar::<f32>()?;
+        let (logits, loss, loss_value) = training_loss(&self.model, self.frozen, &self.device, images, labels, n, &mut rng)?;
         let correct = (batch_accuracy(&logits, labels)? * n as f32).round() as usize;
         if !loss_value.is_finite() {
             return Ok(ShardGradients { loss: loss_value, correct, count: n, values: Vec::new() });
@@ -175,20 +160,12 @@ impl Trainer {
             bail!("gradient has {} values; this {} model has {expected} parameters", values.len(), self.config.model.name())
         }
         if !loss.is_finite() || values.iter().any(|v| !v.is_finite()) {
-            self.restore_last_good()?;
-            bail!(
-                "training diverged: the loss became {loss} (learning rate {} is probably too high); \
-                 the last good weights were restored",
-                self.config.learning_rate
-            )
+            return self.diverged(loss);
         }
         self.last_good = snapshot(&self.varmap)?;
         let mut grads = GradStore::default();
-        let mut at = 0;
-        for var in &params {
-            let n = var.elem_count();
-            grads.insert(var.as_tensor(), Tensor::from_slice(&values[at..at + n], var.shape(), &self.device)?);
-            at += n;
+        for (var, part) in split_flat(values, &params) {
+            grads.insert(var.as_tensor(), Tensor::from_slice(part, var.shape(), &self.device)?);
         }
         self.optimizer.step(&grads)?;
         self.steps += 1;
@@ -199,7 +176,7 @@ impl Trainer {
     /// what a data-parallel worker needs to mirror this model with [`Trainer::set_flat_weights`].
     pub fn flat_weights(&self) -> Result<Vec<f32>> {
         let mut out = Vec::new();
-        for (_, var) in sorted_vars(&self.varmap) {
+        for var in sorted_vars(&self.varmap) {
             out.extend(var.as_tensor().flatten_all()?.to_vec1::<f32>()?);
         }
         Ok(out)
@@ -209,18 +186,15 @@ impl Trainer {
     /// optimizer state is kept. A wrong length or a non-finite value is an error and changes nothing.
     pub fn set_flat_weights(&mut self, values: &[f32]) -> Result<()> {
         let vars = sorted_vars(&self.varmap);
-        let expected: usize = vars.iter().map(|(_, v)| v.elem_count()).sum();
+        let expected: usize = vars.iter().map(|v| v.elem_count()).sum();
         if values.len() != expected {
             bail!("weights have {} values; this {} model has {expected}", values.len(), self.config.model.name())
         }
         if let Some(i) = values.iter().position(|v| !v.is_finite()) {
             bail!("weights are not finite (value {i} is {})", values[i])
         }
-        let mut at = 0;
-        for (_, var) in &vars {
-            let n = var.elem_count();
-            var.set(&Tensor::from_slice(&values[at..at + n], var.shape(), &self.device)?)?;
-            at += n;
+        for (var, part) in split_flat(values, &vars) {
+            var.set(&Tensor::from_slice(part, var.shape(), &self.device)?)?;
         }
         Ok(())
     }
@@ -326,6 +300,16 @@ impl Trainer {
         Ok(n)
     }
 
+    /// Restores the last good weights and returns the error that says training diverged at `loss`.
+    fn diverged<T>(&mut self, loss: f32) -> Result<T> {
+        self.restore_last_good()?;
+        bail!(
+            "training diverged: the loss became {loss} (learning rate {} is probably too high); \
+             the last good weights were restored",
+            self.config.learning_rate
+        )
+    }
+
     fn restore_last_good(&mut self) -> Result<()> {
         for (var, value) in &self.last_good {
             var.set(value)?;
@@ -350,11 +334,33 @@ fn trainable(varmap: &VarMap, kind: crate::config::ModelKind, head_only: bool) -
 }
 
 /// All variables, sorted by name.
-fn sorted_vars(varmap: &VarMap) -> Vec<(String, Var)> {
+fn sorted_vars(varmap: &VarMap) -> Vec<Var> {
     let vars = varmap.data().lock().expect("varmap lock");
-    let mut named: Vec<(String, Var)> = vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    named.sort_by(|a, b| a.0.cmp(&b.0));
-    named
+    let mut named: Vec<(&String, &Var)> = vars.iter().collect();
+    named.sort_by(|a, b| a.0.cmp(b.0));
+    named.into_iter().map(|(_, v)| v.clone()).collect()
+}
+
+/// `values` cut into one slice per variable, in order (the caller has checked the total length).
+fn split_flat<'a>(values: &'a [f32], vars: &'a [Var]) -> impl Iterator<Item = (&'a Var, &'a [f32])> {
+    let mut rest = values;
+    vars.iter().map(move |var| {
+        let (part, tail) = rest.split_at(var.elem_count());
+        rest = tail;
+        (var, part)
+    })
+}
+
+/// The forward pass in training mode (head only when `frozen`, dropout from `rng`) and the batch's mean
+/// cross-entropy: `(logits, loss, loss value)`. `n` is the image count, already checked.
+fn training_loss(model: &Model, frozen: bool, device: &Device, images: &[u8], labels: &[u8], n: usize, rng: &mut Rng) -> Result<(Tensor, Tensor, f32)> {
+    let ys = labels_to_tensor(labels, n, device)?;
+    let xs = images_to_tensor(images, device)?;
+    let mode = if frozen { Mode::TrainHead(rng) } else { Mode::Train(rng) };
+    let logits = model.forward(&xs, mode)?;
+    let loss = loss::cross_entropy(&logits, &ys)?;
+    let loss_value = loss.to_scalar::<f32>()?;
+    Ok((logits, loss, loss_value))
 }
 
 fn snapshot(varmap: &VarMap) -> Result<Vec<(Var, Tensor)>> {
