@@ -145,25 +145,33 @@ export class TrainerPool {
   }
 
   /** The weights message part for `helper`: the weights only when its mirror is stale. */
-  mirror(helper, trainer, version, cache) {
-    const model = trainer.config.model;
+  mirror(helper, trainer, model, version, cache) {
     const stale = helper.model !== model || helper.version !== version;
     if (stale && !cache.weights) cache.weights = trainer.flatWeights();
     return { model, version, weights: stale ? cache.weights : undefined };
   }
 
   /**
-   * Sends `job(helper, range)` requests for ranges[1..] to helpers and runs `local(range0)` here
-   * meanwhile; a failed helper's range is then run locally too. Returns results in range order.
+   * Sends a `type` request for each share ranges[1..] of `data` ({ images, labels? }) to a helper,
+   * with `extra(k)` added to share k's message, and runs `local(share0, 0)` here meanwhile; a failed
+   * helper's share is then run locally too. Returns the results in share order.
    */
-  async fanOut(trainer, version, ranges, type, payloadFor, local) {
+  async fanOut(trainer, model, version, ranges, type, data, extra, local) {
+    // Helpers get copies (transferred); the local share is a view.
+    const share = ([s, e], copy) => {
+      const cut = (a, from, to) => (copy ? a.slice(from, to) : a.subarray(from, to));
+      const out = { images: cut(data.images, s * IMAGE_BYTES, e * IMAGE_BYTES) };
+      if (data.labels) out.labels = cut(data.labels, s, e);
+      return out;
+    };
     const cache = {};
     const used = this.helpers.slice(0, ranges.length - 1);
     const sent = used.map((h, i) => {
-      const m = this.mirror(h, trainer, version, cache);
-      const { payload, transfer } = payloadFor(ranges[i + 1], i + 1);
+      const m = this.mirror(h, trainer, model, version, cache);
+      const payload = share(ranges[i + 1], true);
+      const transfer = payload.labels ? [payload.images.buffer, payload.labels.buffer] : [payload.images.buffer];
       // Weights are copied (not transferred): the same array may go to several helpers.
-      const call = h.rpc.call(type, { ...m, ...payload }, transfer);
+      const call = h.rpc.call(type, { ...m, ...payload, ...extra(i + 1) }, transfer);
       return call.then(
         (result) => {
           h.model = m.model;
@@ -178,14 +186,14 @@ export class TrainerPool {
       );
     });
     const t0 = performance.now();
-    const results = [local(ranges[0], 0)];
+    const results = [local(share(ranges[0], false), 0)];
     const t1 = performance.now();
     const remote = await Promise.all(sent);
     const t2 = performance.now();
     this.timing.local += t1 - t0;
     this.timing.wait += t2 - t1;
     this.timing.calls++;
-    remote.forEach((r, i) => results.push(r === FAILED ? local(ranges[i + 1], i + 1) : r));
+    remote.forEach((r, i) => results.push(r === FAILED ? local(share(ranges[i + 1], false), i + 1) : r));
     return results;
   }
 
@@ -196,23 +204,23 @@ export class TrainerPool {
    */
   async trainBatch(trainer, images, labels, version, stream) {
     const n = labels.length;
+    const model = trainer.config.model;
     const ranges = splitRanges(n, this.size, MIN_SHARD);
+    const shareStream = (k) => stream * MAX_WORKERS + k;
     return this.choose(
-      `train:${trainer.config.model}/${n}`,
+      `train:${model}/${n}`,
       ranges,
       () => plainObject(trainer.trainBatch(images, labels)),
       async () => {
         const parts = await this.fanOut(
           trainer,
+          model,
           version,
           ranges,
           SHARD.GRADIENTS,
-          ([s, e], k) => {
-            const im = images.slice(s * IMAGE_BYTES, e * IMAGE_BYTES);
-            const lb = labels.slice(s, e);
-            return { payload: { images: im, labels: lb, stream: stream * MAX_WORKERS + k }, transfer: [im.buffer, lb.buffer] };
-          },
-          ([s, e], k) => trainer.gradients(images.subarray(s * IMAGE_BYTES, e * IMAGE_BYTES), labels.subarray(s, e), stream * MAX_WORKERS + k),
+          { images, labels },
+          (k) => ({ stream: shareStream(k) }),
+          (sh, k) => trainer.gradients(sh.images, sh.labels, shareStream(k)),
         );
         return this.apply(trainer, parts);
       },
@@ -228,23 +236,15 @@ export class TrainerPool {
 
   /** Trainer.evaluate split across the workers; the parts merged in order. */
   async evaluate(trainer, images, labels, version) {
+    const model = trainer.config.model;
     const ranges = splitRanges(labels.length, this.size, MIN_SHARD);
     return this.choose(
-      `evaluate:${trainer.config.model}/${labels.length}`,
+      `evaluate:${model}/${labels.length}`,
       ranges,
       () => plainObject(trainer.evaluate(images, labels)),
       async () => {
-        const parts = await this.fanOut(
-          trainer,
-          version,
-          ranges,
-          SHARD.EVALUATE,
-          ([s, e]) => {
-            const im = images.slice(s * IMAGE_BYTES, e * IMAGE_BYTES);
-            const lb = labels.slice(s, e);
-            return { payload: { images: im, labels: lb }, transfer: [im.buffer, lb.buffer] };
-          },
-          ([s, e]) => plainObject(trainer.evaluate(images.subarray(s * IMAGE_BYTES, e * IMAGE_BYTES), labels.subarray(s, e))),
+        const parts = await this.fanOut(trainer, model, version, ranges, SHARD.EVALUATE, { images, labels }, () => ({}), (sh) =>
+          plainObject(trainer.evaluate(sh.images, sh.labels)),
         );
         return mergeEvaluations(parts);
       },
@@ -254,23 +254,14 @@ export class TrainerPool {
   /** Trainer.predict (N×10 probabilities) split across the workers. */
   async predict(trainer, images, version) {
     const n = images.length / IMAGE_BYTES;
+    const model = trainer.config.model;
     const ranges = Number.isInteger(n) ? splitRanges(n, this.size, MIN_SHARD) : [[0, n]];
     return this.choose(
-      `predict:${trainer.config.model}/${n}`,
+      `predict:${model}/${n}`,
       ranges,
       () => trainer.predict(images),
       async () => {
-        const parts = await this.fanOut(
-          trainer,
-          version,
-          ranges,
-          SHARD.PREDICT,
-          ([s, e]) => {
-            const im = images.slice(s * IMAGE_BYTES, e * IMAGE_BYTES);
-            return { payload: { images: im }, transfer: [im.buffer] };
-          },
-          ([s, e]) => trainer.predict(images.subarray(s * IMAGE_BYTES, e * IMAGE_BYTES)),
-        );
+        const parts = await this.fanOut(trainer, model, version, ranges, SHARD.PREDICT, { images }, () => ({}), (sh) => trainer.predict(sh.images));
         const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
         let at = 0;
         for (const p of parts) {
