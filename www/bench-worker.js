@@ -15,7 +15,8 @@ import init, { Trainer, parseIdx, buildInfo } from './pkg/inkling.js';
 import wasmUrl from './pkg/inkling_bg.wasm?url';
 import { loadDataset } from './data.js';
 import { IMAGE_BYTES, batchCount, batchRange, gatherBatch, mulberry32, permutation, validationSizeFor } from './batching.js';
-import { TrainerPool, startPool, workerCount } from './parallel.js';
+import { TrainerPool } from './parallel.js';
+import { compileEngine, startHelpers } from './engine.js';
 
 const now = () => performance.now();
 let wasm = null; // the wasm exports (memory included)
@@ -33,10 +34,9 @@ const single = new TrainerPool(); // the coordinator alone
 
 async function ensureInit() {
   if (!wasm) {
-    const module = await WebAssembly.compileStreaming(fetch(wasmUrl));
+    const module = await compileEngine(wasmUrl);
     wasm = await init({ module_or_path: module });
-    const make = () => new Worker(new URL('./shard-worker.js', import.meta.url), { type: 'module' });
-    allPool = (await startPool(workerCount(self.navigator?.hardwareConcurrency) - 1, make, module)).pool;
+    allPool = (await startHelpers(module)).pool;
   }
   return wasm;
 }

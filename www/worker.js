@@ -19,8 +19,8 @@ import {
   MixedSampler,
 } from './batching.js';
 import { mergeEvaluations, misclassifiedIndices, RateMeter, etaSeconds } from './metrics.js';
-import { startPool, workerCount, TrainerPool } from './parallel.js';
-import { simd } from 'wasm-feature-detect';
+import { TrainerPool } from './parallel.js';
+import { compileEngine, startHelpers } from './engine.js';
 
 const CHUNK_MS = 50; // train for about this long, then yield
 const EVAL_CHUNK = 500; // images per evaluate() call
@@ -55,29 +55,18 @@ function plain(v) {
   return v;
 }
 
-/** The wasm module, compiled once here and shared with the helper workers. */
-async function compileWasm() {
-  // Probe first, for a clear message instead of a CompileError. There is no build without SIMD: the
-  // gemm crate compiles its SIMD128 kernels into every wasm32 build (README, "Speed").
-  if (!(await simd())) {
-    throw new Error('this browser does not support WebAssembly SIMD (Chrome/Edge 91+, Firefox 89+, Safari 16.4+), which the engine needs');
-  }
-  const res = await fetch(wasmUrl);
-  if (!res.ok) throw new Error(`could not fetch the wasm engine (${res.status} ${res.statusText})`);
-  try {
-    return await WebAssembly.compileStreaming(res.clone());
-  } catch {
-    return WebAssembly.compile(await res.arrayBuffer()); // served without the application/wasm type
-  }
-}
-
 /** Loads the engine; `workers` (from the page) overrides the number of cores used. */
 function ensureInit(workers) {
   if (!ready) {
-    ready = compileWasm().then(async (module) => {
+    ready = compileEngine(wasmUrl).then(async (module) => {
       await init({ module_or_path: module });
       info = plain(buildInfo());
-      poolReady = startHelpers(module, workers);
+      poolReady = startHelpers(module, workers, {
+        onHelperLost: (err, size) => console.warn(`Inkling: a helper worker failed (${err && err.message}); going on with ${size} worker(s).`),
+      }).then((started) => {
+        pool = started.pool;
+        return pool.size;
+      });
       return info;
     });
     ready.catch(() => {
@@ -85,17 +74,6 @@ function ensureInit(workers) {
     });
   }
   return ready;
-}
-
-/** Starts one helper worker per further core; training goes on without any that fail to start. */
-async function startHelpers(module, requested) {
-  const count = workerCount(self.navigator?.hardwareConcurrency, requested) - 1;
-  const make = () => new Worker(new URL('./shard-worker.js', import.meta.url), { type: 'module', name: 'inkling-shard' });
-  const started = await startPool(count, make, module, {
-    onHelperLost: (err, size) => console.warn(`Inkling: a helper worker failed (${err && err.message}); going on with ${size} worker(s).`),
-  });
-  pool = started.pool;
-  return pool.size;
 }
 
 /** Cores in use: the engine, the mode and the pool size, for the page. */
