@@ -14,6 +14,7 @@
 import init, { Trainer, parseIdx, buildInfo } from './pkg/inkling.js';
 import wasmUrl from './pkg/inkling_bg.wasm?url';
 import { loadDataset } from './data.js';
+import { plain } from './protocol.js';
 import { IMAGE_BYTES, batchCount, batchRange, gatherBatch, mulberry32, permutation, validationSizeFor } from './batching.js';
 import { TrainerPool } from './parallel.js';
 import { compileEngine, startHelpers } from './engine.js';
@@ -22,12 +23,6 @@ const now = () => performance.now();
 let wasm = null; // the wasm exports (memory included)
 let data = null; // { images, labels, trainCount, testImages, testLabels, testCount, ... }
 const trainers = new Map(); // model -> Trainer (kept after `train` for inference/latency)
-
-/** serde-wasm-bindgen may hand back Maps; make plain objects. */
-function plain(v) {
-  if (v instanceof Map) return Object.fromEntries([...v].map(([k, x]) => [k, plain(x)]));
-  return v;
-}
 
 let allPool = null; // the pool with one worker per core (started at init)
 const single = new TrainerPool(); // the coordinator alone

@@ -16,7 +16,7 @@
 //
 // No DOM access here: this runs inside the worker.
 
-import { RpcClient, withTransfer } from './protocol.js';
+import { RpcClient, plain, withTransfer } from './protocol.js';
 import { IMAGE_BYTES } from './batching.js';
 import { mergeEvaluations } from './metrics.js';
 
@@ -210,7 +210,7 @@ export class TrainerPool {
     return this.choose(
       `train:${model}/${n}`,
       ranges,
-      () => plainObject(trainer.trainBatch(images, labels)),
+      () => plain(trainer.trainBatch(images, labels)),
       async () => {
         const parts = await this.fanOut(
           trainer,
@@ -241,10 +241,10 @@ export class TrainerPool {
     return this.choose(
       `evaluate:${model}/${labels.length}`,
       ranges,
-      () => plainObject(trainer.evaluate(images, labels)),
+      () => plain(trainer.evaluate(images, labels)),
       async () => {
         const parts = await this.fanOut(trainer, model, version, ranges, SHARD.EVALUATE, { images, labels }, () => ({}), (sh) =>
-          plainObject(trainer.evaluate(sh.images, sh.labels)),
+          plain(trainer.evaluate(sh.images, sh.labels)),
         );
         return mergeEvaluations(parts);
       },
@@ -276,10 +276,6 @@ export class TrainerPool {
 
 const FAILED = Symbol('failed');
 
-/** serde-wasm-bindgen may hand back Maps; results here are flat objects. */
-function plainObject(v) {
-  return v instanceof Map ? Object.fromEntries(v) : v;
-}
 
 /**
  * Starts `count` helper workers from `makeWorker()` and initialises each with the compiled wasm
@@ -353,7 +349,7 @@ export function shardHandlers(wasm) {
       return withTransfer(g, [g.values.buffer]);
     },
     [SHARD.EVALUATE](req) {
-      const ev = plainObject(mirrored(req).evaluate(req.images, req.labels));
+      const ev = plain(mirrored(req).evaluate(req.images, req.labels));
       return withTransfer(ev, [ev.predictions.buffer]);
     },
     [SHARD.PREDICT](req) {

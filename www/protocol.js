@@ -33,6 +33,25 @@ export const EVT = Object.freeze({
   FINETUNE_PROGRESS: 'finetuneProgress', // { phase, step, steps, loss }
 });
 
+/**
+ * A wasm result as plain data: serde-wasm-bindgen may hand back Maps, which structured clone and
+ * property access treat differently; Maps become objects, recursively. Typed arrays stay as they are.
+ */
+export function plain(v) {
+  if (v instanceof Map) {
+    const o = {};
+    for (const [k, x] of v) o[k] = plain(x);
+    return o;
+  }
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object' && !ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Object.prototype) {
+    const o = {};
+    for (const k of Object.keys(v)) o[k] = plain(v[k]);
+    return o;
+  }
+  return v;
+}
+
 /** Serialise an Error (or anything thrown) into a structured-clone-safe object. */
 export function serializeError(err) {
   if (err && typeof err === 'object') {

@@ -6,7 +6,7 @@
 
 import init, { Trainer, parseIdx, preprocessDrawing, buildInfo } from './pkg/inkling.js';
 import wasmUrl from './pkg/inkling_bg.wasm?url';
-import { serveRpc, withTransfer, MSG, EVT } from './protocol.js';
+import { serveRpc, withTransfer, plain, MSG, EVT } from './protocol.js';
 import { loadDataset } from './data.js';
 import {
   IMAGE_BYTES,
@@ -38,22 +38,6 @@ const evalCache = new Map(); // split -> { version, evaluation }
 
 const yieldNow = () => new Promise((r) => setTimeout(r));
 const now = () => performance.now();
-
-/** serde-wasm-bindgen may hand back Maps; make everything plain objects. */
-function plain(v) {
-  if (v instanceof Map) {
-    const o = {};
-    for (const [k, x] of v) o[k] = plain(x);
-    return o;
-  }
-  if (Array.isArray(v)) return v.map(plain);
-  if (v && typeof v === 'object' && !ArrayBuffer.isView(v) && Object.getPrototypeOf(v) === Object.prototype) {
-    const o = {};
-    for (const k of Object.keys(v)) o[k] = plain(v[k]);
-    return o;
-  }
-  return v;
-}
 
 /** Loads the engine; `workers` (from the page) overrides the number of cores used. */
 function ensureInit(workers) {

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { RpcClient, serveRpc, withTransfer, RpcError, MSG, EVT, serializeError, LatestOnlyQueue, isEvent, isResponse } from '../../www/protocol.js';
+import { RpcClient, serveRpc, withTransfer, RpcError, MSG, EVT, serializeError, LatestOnlyQueue, isEvent, isResponse, plain } from '../../www/protocol.js';
 
 /** Two connected in-memory endpoints, delivering asynchronously like postMessage. */
 function channel() {
@@ -90,4 +90,14 @@ test('LatestOnlyQueue keeps one request in flight and runs only the latest queue
   assert.deepEqual(results, [10, 30]);
   q.push(4); q.cancelQueued(); release(); await new Promise((r) => setTimeout(r));
   assert.deepEqual(started, [1, 3, 4]);
+});
+
+test('plain turns Maps into objects at any depth and keeps typed arrays', () => {
+  const predictions = new Uint8Array([3, 1]);
+  const v = new Map([['loss', 0.5], ['nested', new Map([['a', [new Map([['b', 2]])]]])], ['predictions', predictions]]);
+  const out = plain(v);
+  assert.deepEqual(out, { loss: 0.5, nested: { a: [{ b: 2 }] }, predictions });
+  assert.equal(out.predictions, predictions);
+  assert.equal(plain(null), null);
+  assert.equal(plain(7), 7);
 });
