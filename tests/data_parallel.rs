@@ -37,20 +37,32 @@ fn a_step_split_over_shards_is_the_step_on_the_whole_batch() {
     for step in 0..4 {
         let idx: Vec<usize> = (step * 64..(step + 1) * 64).collect();
         let (x, y) = data.gather(&idx);
+        // The whole batch's gradient on the same model (no step), and a whole-batch step on a twin.
+        let reference = sharded.gradients(&x, &y, 0).unwrap();
         let stats = whole.train_batch(&x, &y).unwrap();
         // Uneven shards, 40 + 24 images, as a pool splits a batch that does not divide evenly.
         let parts = [sharded.gradients(&x[..40 * 784], &y[..40], 0).unwrap(), sharded.gradients(&x[40 * 784..], &y[40..], 1).unwrap()];
         assert_eq!(parts.iter().map(|p| p.count).sum::<usize>(), 64);
         let (grad, loss) = combine(&parts);
-        assert!((loss - stats.loss).abs() < 1e-5, "step {step}: loss {loss} vs {}", stats.loss);
-        let correct: usize = parts.iter().map(|p| p.correct).sum();
-        assert!((correct as f32 / 64.0 - stats.accuracy).abs() < 1e-6);
+        assert!((loss - reference.loss).abs() < 1e-5, "step {step}: loss {loss} vs {}", reference.loss);
+        assert_eq!(parts.iter().map(|p| p.correct).sum::<usize>(), reference.correct);
+        // The twin's weights drift apart by float rounding (see below), its loss barely.
+        let tol = if step == 0 { 1e-5 } else { 1e-3 };
+        assert!((loss - stats.loss).abs() < tol, "step {step}: loss {loss} vs the twin's {}", stats.loss);
+        let scale = reference.values.iter().fold(0f32, |m, v| m.max(v.abs()));
+        let diff = max_diff(&grad, &reference.values) / scale;
+        assert!(diff < 1e-5, "step {step}: the shards' gradient differs from the whole batch's by {diff}");
         sharded.apply_gradients(&grad, loss).unwrap();
     }
     assert_eq!(sharded.steps(), 4);
-    let diff = max_diff(&whole.flat_weights().unwrap(), &sharded.flat_weights().unwrap());
-    assert!(diff < 1e-4, "weights differ by {diff} after 4 steps");
-    assert!(diff > 0.0 || whole.flat_weights().unwrap() == sharded.flat_weights().unwrap());
+    // Adam moves each weight by about ±lr whatever the gradient's size, so a component whose gradient
+    // is ~0 and whose sign the order of the float sums flips ends up to 2·lr per step apart: the
+    // weights are compared in bulk, and each within what four such steps can do.
+    let (a, b) = (whole.flat_weights().unwrap(), sharded.flat_weights().unwrap());
+    let lr = TrainConfig::for_model(ModelKind::Cnn).learning_rate as f32;
+    assert!(max_diff(&a, &b) <= 8.0 * lr * 1.01, "weights differ by {}", max_diff(&a, &b));
+    let apart = a.iter().zip(&b).filter(|(x, y)| (*x - *y).abs() > 1e-4).count();
+    assert!(apart * 1000 < a.len(), "{apart} of {} weights differ by more than 1e-4", a.len());
 }
 
 #[test]

@@ -1,5 +1,8 @@
 //! [`conv2d`]: a k×k, stride-1, unpadded ("valid") 2-D convolution with the bias and an optional ReLU
-//! fused in, as im2col + gemm.
+//! fused in, as im2col + gemm, or, for the 3×3 layers with enough input channels, with Winograd's
+//! F(4×4, 3×3) ([`super::winograd`]: 2.3–3.4× fewer multiplications in all three products; the cnn
+//! trains ~1.7× as fast in wasm32). Both paths share the chunking, the bias/activation/pooling pass
+//! and the gradient masking below; only the products differ.
 //!
 //! Shapes: input `x (B, Cin, H, W)`, weight `w (Cout, Cin, KH, KW)` (PyTorch's layout), bias
 //! `b (Cout)`, output `(B, Cout, OH, OW)` with `OH = H - KH + 1`, `OW = W - KW + 1`. With
@@ -27,6 +30,7 @@
 //! order.
 
 use super::pool::pool_rows;
+use super::winograd::Winograd;
 use super::{check_f32_cpu, cpu_f32, f32_data, matmul, needs_grad, run_jobs, Activation, Mat, Scratch};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
@@ -66,6 +70,11 @@ impl Geometry {
             bail!("conv2d: input {x:?} does not match weight {w:?}")
         }
         Ok(Self { batch, cin, h, w: wd, cout, kh, kw, oh: h - kh + 1, ow: wd - kw + 1 })
+    }
+
+    /// The Winograd plan for this convolution, when it is a 3×3 one that gains from it.
+    fn winograd(&self) -> Option<Winograd> {
+        Winograd::plan(self.cin, self.cout, self.h, self.w, self.kh, self.kw)
     }
 
     /// Output positions per image.
@@ -203,7 +212,8 @@ impl CustomOp3 for Conv2d {
         let per_image = cout * q;
         let wins = per_group(record.then_some(&mut winners[..]), group * per_image, g.batch.div_ceil(group));
         let jobs: Vec<_> = out.chunks_mut(group * per_image).zip(wins).enumerate().collect();
-        run_jobs(jobs, |(i, (out, wins))| self.forward_images(&g, x, w, bias, i * group, out, wins));
+        let kernel = Kernel::new(&g, w);
+        run_jobs(jobs, |(i, (out, wins))| self.forward_images(&g, &kernel, x, bias, i * group, out, wins));
         if let (Some(pool), true) = (&self.pool, self.record) {
             *pool.lock().expect("conv2d pool state") = winners;
         }
@@ -220,7 +230,7 @@ impl CustomOp3 for Conv2d {
         let mut dw = vec![0f32; g.cout * g.k()]; // (Cout, K)
         let mut db = vec![0f32; g.cout]; // (Cout)
         let mut dx = if want_dx { vec![0f32; g.batch * g.image_len()] } else { Vec::new() }; // (B, Cin, H, W)
-        let data = Backward { x: xd, w: wd, out: res, grad };
+        let data = Backward { x: xd, kernel: Kernel::new(&g, wd), out: res, grad };
         let dx_buf = want_dx.then_some(&mut dx[..]);
         match &self.pool {
             None => self.backward(&g, &data, None, &mut dw, &mut db, dx_buf),
@@ -238,13 +248,35 @@ impl CustomOp3 for Conv2d {
     }
 }
 
+/// The weights as each path uses them: `w (Cout, K)` for im2col, or Winograd's plan and transformed
+/// filters.
+enum Kernel<'a> {
+    Im2col(&'a [f32]),
+    Winograd(Winograd, Vec<f32>),
+}
+
+impl<'a> Kernel<'a> {
+    fn new(g: &Geometry, w: &'a [f32]) -> Self {
+        match g.winograd() {
+            Some(plan) => Kernel::Winograd(plan, plan.filters(w)),
+            None => Kernel::Im2col(w),
+        }
+    }
+
+    /// Images per chunk.
+    fn chunk(&self, g: &Geometry) -> usize {
+        match self {
+            Kernel::Im2col(_) => g.chunk(),
+            Kernel::Winograd(plan, _) => plan.chunk(g.batch),
+        }
+    }
+}
+
 /// The inputs of a backward pass (all contiguous).
-#[derive(Clone, Copy)]
 struct Backward<'a> {
     /// `(B, Cin, H, W)`
     x: &'a [f32],
-    /// `(Cout, K)`
-    w: &'a [f32],
+    kernel: Kernel<'a>,
     /// The forward output, `(B, Cout, oh, ow)` (pooled or not).
     out: &'a [f32],
     /// Its gradient, same shape.
@@ -267,19 +299,25 @@ impl Conv2d {
     /// by chunk: im2col, `y = w · cols`, then bias, activation and (when pooled) the 2×2 max-pool,
     /// recording each window's winner in `winners` when given.
     #[allow(clippy::too_many_arguments)]
-    fn forward_images(&self, g: &Geometry, x: &[f32], w: &[f32], bias: &[f32], first: usize, out: &mut [f32], mut winners: Option<&mut [u8]>) {
+    fn forward_images(&self, g: &Geometry, kernel: &Kernel, x: &[f32], bias: &[f32], first: usize, out: &mut [f32], mut winners: Option<&mut [u8]>) {
         let (k, p, cout) = (g.k(), g.p(), g.cout);
         let (oh, ow) = if self.pool.is_some() { (g.oh / 2, g.ow / 2) } else { (g.oh, g.ow) };
         let q = oh * ow; // output values per image and channel
         let nimg = out.len() / (cout * q);
-        let chunk = g.chunk();
+        let chunk = kernel.chunk(g);
         for b0 in (0..nimg).step_by(chunk) {
             let nb = chunk.min(nimg - b0);
             let n = nb * p;
-            let mut cols = Scratch::new(k * n); // (K, nb·P)
-            g.im2col(&x[(first + b0) * g.image_len()..][..nb * g.image_len()], nb, &mut cols);
+            let images = &x[(first + b0) * g.image_len()..][..nb * g.image_len()];
             let mut y = Scratch::new(cout * n); // (Cout, nb·P)
-            matmul(&mut y, cout, n, k, Mat::rows(w, k), Mat::rows(&cols, n), false, false);
+            match kernel {
+                Kernel::Im2col(w) => {
+                    let mut cols = Scratch::new(k * n); // (K, nb·P)
+                    g.im2col(images, nb, &mut cols);
+                    matmul(&mut y, cout, n, k, Mat::rows(w, k), Mat::rows(&cols, n), false, false);
+                }
+                Kernel::Winograd(plan, u) => plan.forward(u, images, nb, &mut y),
+            }
             // (Cout, nb·P) → (nb, Cout, oh, ow), pooling, adding the bias and applying the activation.
             for b in 0..nb {
                 let at = (b0 + b) * cout * q;
@@ -332,8 +370,12 @@ impl Conv2d {
     fn backward_images(&self, geo: &Geometry, d: &Backward, winners: Option<&[u8]>, images: std::ops::Range<usize>, dw: &mut [f32], db: &mut [f32], mut dx: Option<&mut [f32]>) {
         let (k, p, cout) = (geo.k(), geo.p(), geo.cout);
         let q = if winners.is_some() { (geo.oh / 2) * (geo.ow / 2) } else { p }; // output values per channel
-        let Backward { x, w, out, grad } = *d;
-        let chunk = geo.chunk();
+        let Backward { x, ref kernel, out, grad } = *d;
+        let chunk = kernel.chunk(geo);
+        let mut du = match kernel {
+            Kernel::Winograd(plan, _) => vec![0f32; plan.du_len()],
+            Kernel::Im2col(_) => Vec::new(),
+        };
         for b0 in images.clone().step_by(chunk) {
             let nb = chunk.min(images.end - b0);
             let n = nb * p;
@@ -351,16 +393,28 @@ impl Conv2d {
                 }
                 db[co] += sum(&gm[co * n..][..n]);
             }
+            let images_x = &x[b0 * geo.image_len()..][..nb * geo.image_len()];
+            let dx_at = (b0 - images.start) * geo.image_len();
+            let w = match kernel {
+                Kernel::Im2col(w) => w,
+                Kernel::Winograd(plan, u) => {
+                    let dx = dx.as_deref_mut().map(|dx| &mut dx[dx_at..][..nb * geo.image_len()]);
+                    plan.backward(u, images_x, &gm, nb, &mut du, dx);
+                    continue;
+                }
+            };
             let mut cols = Scratch::new(k * n); // (K, nb·P)
-            geo.im2col(&x[b0 * geo.image_len()..][..nb * geo.image_len()], nb, &mut cols);
+            geo.im2col(images_x, nb, &mut cols);
             // dw (Cout, K) += g (Cout, nb·P) · colsᵀ (nb·P, K)
             matmul(dw, cout, k, n, Mat::rows(&gm, n), Mat::transposed(&cols, n), b0 > images.start, false);
             if let Some(dx) = dx.as_deref_mut() {
                 // dcols (K, nb·P) = wᵀ (K, Cout) · g (Cout, nb·P), reusing the columns' memory.
                 matmul(&mut cols, k, n, cout, Mat::transposed(w, k), Mat::rows(&gm, n), false, false);
-                let at = (b0 - images.start) * geo.image_len();
-                geo.col2im(&cols, nb, &mut dx[at..][..nb * geo.image_len()]);
+                geo.col2im(&cols, nb, &mut dx[dx_at..][..nb * geo.image_len()]);
             }
+        }
+        if let Kernel::Winograd(plan, _) = kernel {
+            plan.filter_grad(&du, dw);
         }
     }
 }

@@ -8,7 +8,7 @@
 //!
 //! | op | forward | backward |
 //! |---|---|---|
-//! | [`conv2d`] | im2col + gemm, bias (and ReLU) fused into the output write | weight and bias gradients in one gemm pass; the input gradient (gemm + col2im) only when the input needs one |
+//! | [`conv2d`] | 3×3 with ≥ 8 input channels: Winograd F(4×4, 3×3) (36 small gemms per chunk); else im2col + gemm; bias (and ReLU) fused into the output write | weight and bias gradients in one pass (Winograd or gemm); the input gradient only when the input needs one |
 //! | [`conv2d_pool2x2`] | the same, then a 2×2 max-pool, recording each window's winner | the output gradient scattered to the winners, then as `conv2d` |
 //! | [`linear`] | gemm onto the broadcast bias, ReLU fused | the same, with ReLU's mask fused |
 //! | [`max_pool2x2`] | one pass, first maximum of each window | scatter of the gradient to each window's maximum |
@@ -30,6 +30,7 @@ mod batch_norm;
 mod conv;
 mod linear;
 mod pool;
+mod winograd;
 
 pub use activation::{relu, Relu};
 pub use batch_norm::{batch_norm_train, BatchNorm, BatchNormTrain};
@@ -105,8 +106,8 @@ thread_local! {
     static SCRATCH: RefCell<Vec<Vec<f32>>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Buffers kept per thread (an op holds at most two at a time).
-const SCRATCH_BUFFERS: usize = 4;
+/// Buffers kept per thread (an op holds at most five at a time).
+const SCRATCH_BUFFERS: usize = 6;
 
 /// A working buffer of `len` values from this thread's pool, returned to the pool when dropped. Its
 /// contents are unspecified (stale data from an earlier use): users overwrite what they read.

@@ -1,0 +1,553 @@
+//! Winograd's minimal filtering F(4×4, 3×3) for the 3×3 convolutions: forward pass, input gradient and
+//! weight gradient, each as 36 small matrix products instead of one product 2.25–3.4× as large.
+//!
+//! The output of a valid 3×3 convolution is cut into 4×4 tiles (the last row and column of tiles
+//! reach past the output; their extra values are computed from zero padding and dropped). Each output
+//! tile `Y (4×4)` of one output channel comes from a 6×6 input tile `d` per input channel and the
+//! 3×3 kernel `g` as
+//!
+//! ```text
+//! Y = Aᵀ [ Σ_c (G g Gᵀ) ⊙ (Bᵀ d B) ] A            U = G g Gᵀ, V = Bᵀ d B   (each 6×6)
+//! ```
+//!
+//! so with the tiles of a chunk of images as rows, each of the 36 positions `ξ` of the 6×6 transform
+//! domain is a matrix product `M_ξ (T, Cout) = V_ξ (T, Cin) · U_ξ (Cin, Cout)`: 36·Cin·Cout
+//! multiplications per 16 outputs instead of 9·Cin·Cout per output.
+//!
+//! The backward pass is the transpose of the same bilinear form. With `E = A e Aᵀ` for the output
+//! gradient tile `e (4×4)`:
+//!
+//! ```text
+//! ∂/∂d = B (E ⊙ U) Bᵀ      → dV_ξ (T, Cin)  = E_ξ (T, Cout) · U_ξᵀ, added onto the overlapping input tiles
+//! ∂/∂g = Gᵀ (E ⊙ V) G      → dU_ξ (Cin, Cout) += V_ξᵀ (Cin, T) · E_ξ (T, Cout), summed over all tiles
+//! ```
+//!
+//! Every tile transform (`P X Pᵀ` for a small matrix `P`) runs over vectors of channels: inputs and
+//! output gradients are first copied channels-last, so the transforms vectorise and write the matrix
+//! products' rows directly. The transforms are exact in real arithmetic; in `f32` the results differ
+//! from a direct convolution by up to ~3·10⁻⁶ of the largest value (im2col: ~10⁻⁷), far below what
+//! training notices (tested; the cnn's test accuracy is unchanged).
+//!
+//! Matrices from Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (2016), with the
+//! interpolation points 0, ±1, ±2, ∞.
+
+use super::{matmul, Mat, Scratch};
+
+/// Output tile side (`m` of F(m×m, 3×3)).
+const M: usize = 4;
+/// Input tile side, `m + 3 - 1`.
+const ALPHA: usize = M + 2;
+/// Positions of the transform domain, one matrix product each.
+const XI: usize = ALPHA * ALPHA;
+
+/// Upper bound on the transformed values (inputs and outputs of the 36 products) of one chunk of
+/// images. (Measured on the cnn at B=64, see [`Winograd::chunk`].)
+const CHUNK_VALUES: usize = 1 << 17;
+
+/// A small dense matrix (at most 6×6), row-major.
+#[derive(Clone, Copy)]
+struct Small {
+    rows: usize,
+    cols: usize,
+    v: [f32; XI],
+}
+
+impl Small {
+    const fn new<const R: usize, const C: usize>(m: [[f32; C]; R]) -> Self {
+        let mut v = [0f32; XI];
+        let mut i = 0;
+        while i < R {
+            let mut j = 0;
+            while j < C {
+                v[i * C + j] = m[i][j];
+                j += 1;
+            }
+            i += 1;
+        }
+        Self { rows: R, cols: C, v }
+    }
+
+    const fn t(&self) -> Self {
+        let mut v = [0f32; XI];
+        let mut i = 0;
+        while i < self.rows {
+            let mut j = 0;
+            while j < self.cols {
+                v[j * self.rows + i] = self.v[i * self.cols + j];
+                j += 1;
+            }
+            i += 1;
+        }
+        Self { rows: self.cols, cols: self.rows, v }
+    }
+}
+
+/// Input transform `Bᵀ (6×6)`.
+const BT: Small = Small::new([
+    [4.0, 0.0, -5.0, 0.0, 1.0, 0.0],
+    [0.0, -4.0, -4.0, 1.0, 1.0, 0.0],
+    [0.0, 4.0, -4.0, -1.0, 1.0, 0.0],
+    [0.0, -2.0, -1.0, 2.0, 1.0, 0.0],
+    [0.0, 2.0, -1.0, -2.0, 1.0, 0.0],
+    [0.0, 4.0, 0.0, -5.0, 0.0, 1.0],
+]);
+/// Filter transform `G (6×3)`.
+const G: Small = Small::new([
+    [1.0 / 4.0, 0.0, 0.0],
+    [-1.0 / 6.0, -1.0 / 6.0, -1.0 / 6.0],
+    [-1.0 / 6.0, 1.0 / 6.0, -1.0 / 6.0],
+    [1.0 / 24.0, 1.0 / 12.0, 1.0 / 6.0],
+    [1.0 / 24.0, -1.0 / 12.0, 1.0 / 6.0],
+    [0.0, 0.0, 1.0],
+]);
+/// Output transform `Aᵀ (4×6)`.
+const AT: Small = Small::new([
+    [1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
+    [0.0, 1.0, -1.0, 2.0, -2.0, 0.0],
+    [0.0, 1.0, 1.0, 4.0, 4.0, 0.0],
+    [0.0, 1.0, -1.0, 8.0, -8.0, 1.0],
+]);
+const B: Small = BT.t();
+const A: Small = AT.t();
+const GT: Small = G.t();
+
+/// Arithmetic on channel values, one ([`f32`]) or four ([`L4`]) at a time.
+trait Lane: Copy {
+    /// `-0.0`: the identity of addition (`-0.0 + x == x` for every `x`, so the compiler drops it).
+    fn neg_zero() -> Self;
+    /// `self + c·x`.
+    fn add_scaled(self, x: Self, c: f32) -> Self;
+    /// Loads `src[0], src[stride], …`.
+    fn load(src: &[f32], stride: usize) -> Self;
+    /// Stores to `dst[0], dst[stride], …`.
+    fn store(self, dst: &mut [f32], stride: usize);
+    /// Adds onto `dst[0], dst[stride], …`.
+    fn add_to(self, dst: &mut [f32], stride: usize);
+}
+
+impl Lane for f32 {
+    #[inline(always)]
+    fn neg_zero() -> Self {
+        -0.0
+    }
+    #[inline(always)]
+    fn add_scaled(self, x: Self, c: f32) -> Self {
+        self + c * x
+    }
+    #[inline(always)]
+    fn load(src: &[f32], _: usize) -> Self {
+        src[0]
+    }
+    #[inline(always)]
+    fn store(self, dst: &mut [f32], _: usize) {
+        dst[0] = self;
+    }
+    #[inline(always)]
+    fn add_to(self, dst: &mut [f32], _: usize) {
+        dst[0] += self;
+    }
+}
+
+/// Four channels: the array operations compile to one 128-bit SIMD instruction each (SIMD128 in
+/// wasm32, SSE natively).
+#[derive(Clone, Copy)]
+struct L4([f32; 4]);
+
+impl Lane for L4 {
+    #[inline(always)]
+    fn neg_zero() -> Self {
+        L4([-0.0; 4])
+    }
+    #[inline(always)]
+    fn add_scaled(self, x: Self, c: f32) -> Self {
+        let (a, b) = (self.0, x.0);
+        L4([a[0] + c * b[0], a[1] + c * b[1], a[2] + c * b[2], a[3] + c * b[3]])
+    }
+    #[inline(always)]
+    fn load(src: &[f32], stride: usize) -> Self {
+        L4([src[0], src[stride], src[2 * stride], src[3 * stride]])
+    }
+    #[inline(always)]
+    fn store(self, dst: &mut [f32], stride: usize) {
+        for (i, v) in self.0.into_iter().enumerate() {
+            dst[i * stride] = v;
+        }
+    }
+    #[inline(always)]
+    fn add_to(self, dst: &mut [f32], stride: usize) {
+        for (i, v) in self.0.into_iter().enumerate() {
+            dst[i * stride] += v;
+        }
+    }
+}
+
+/// `P x` for an `(R, C)` matrix `P`. Inlined with a constant `P`, the zero entries vanish and the
+/// ±1 entries become plain additions and subtractions.
+#[inline(always)]
+fn apply<L: Lane, const R: usize, const C: usize>(p: &Small, x: [L; C]) -> [L; R] {
+    debug_assert_eq!((p.rows, p.cols), (R, C));
+    let mut out = [L::neg_zero(); R];
+    for (i, o) in out.iter_mut().enumerate() {
+        for (j, &xj) in x.iter().enumerate() {
+            let c = p.v[i * C + j];
+            if c != 0.0 {
+                *o = o.add_scaled(xj, c);
+            }
+        }
+    }
+    out
+}
+
+/// `P X Pᵀ` for an `(R, C)` matrix `P` and a `C×C` tile `X`.
+#[inline(always)]
+fn sandwich<L: Lane, const R: usize, const C: usize>(p: &Small, x: [[L; C]; C]) -> [[L; R]; R] {
+    // Rows: t[k] = P x[k], so t[k][j] = Σ_l p[j][l] x[k][l]; then columns: out[i][j] = Σ_k p[i][k] t[k][j].
+    // (Plain loops: `array::map` and `array::from_fn` were not inlined in wasm32.)
+    let mut t = [[L::neg_zero(); R]; C];
+    for k in 0..C {
+        t[k] = apply::<L, R, C>(p, x[k]);
+    }
+    let mut out = [[L::neg_zero(); R]; R];
+    for j in 0..R {
+        let mut col = [L::neg_zero(); C];
+        for k in 0..C {
+            col[k] = t[k][j];
+        }
+        let col = apply::<L, R, C>(p, col);
+        for i in 0..R {
+            out[i][j] = col[i];
+        }
+    }
+    out
+}
+
+/// Calls `$f::<L4, G…>(args…, ch)` for each full block of four channels below `$c`, then
+/// `$f::<f32, G…>(args…, ch)` for each remaining channel.
+macro_rules! per_lane {
+    ($c:expr, $f:ident<$($g:tt),*>($($arg:expr),*)) => {{
+        let (c, c4) = ($c, $c / 4 * 4);
+        for ch in (0..c4).step_by(4) {
+            $f::<L4, $($g),*>($($arg,)* ch);
+        }
+        for ch in c4..c {
+            $f::<f32, $($g),*>($($arg,)* ch);
+        }
+    }};
+}
+
+/// Where one tile's values lie in a buffer: `at + row·row_stride + col·col_stride + channel·ch_stride`.
+#[derive(Clone, Copy)]
+struct Place {
+    at: usize,
+    row: usize,
+    col: usize,
+    ch: usize,
+}
+
+impl Place {
+    #[inline(always)]
+    fn of(&self, i: usize, j: usize, ch: usize) -> usize {
+        self.at + i * self.row + j * self.col + ch * self.ch
+    }
+}
+
+/// Loads a `C×C` tile of channels `ch..` (one lane) from `src` at `from`, transforms it to `P X Pᵀ`,
+/// and stores its `R×R` values into `dst` at `to`, only where `keep(i, j)` (adding when `add`).
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn transform<L: Lane, const R: usize, const C: usize>(p: &Small, src: &[f32], from: Place, dst: &mut [f32], to: Place, keep: impl Fn(usize, usize) -> bool, add: bool, ch: usize) {
+    let mut x = [[L::neg_zero(); C]; C];
+    for k in 0..C {
+        for l in 0..C {
+            x[k][l] = L::load(&src[from.of(k, l, ch)..], from.ch);
+        }
+    }
+    let y = sandwich::<L, R, C>(p, x);
+    for (i, row) in y.into_iter().enumerate() {
+        for (j, v) in row.into_iter().enumerate() {
+            if keep(i, j) {
+                let d = &mut dst[to.of(i, j, ch)..];
+                if add {
+                    v.add_to(d, to.ch)
+                } else {
+                    v.store(d, to.ch)
+                }
+            }
+        }
+    }
+}
+
+/// A 3×3, stride-1, valid convolution of `(H, W)` maps from `cin` to `cout` channels, planned for
+/// F(4×4, 3×3).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Winograd {
+    cin: usize,
+    cout: usize,
+    h: usize,
+    w: usize,
+    /// Output size, `H - 2` by `W - 2`.
+    oh: usize,
+    ow: usize,
+    /// Tiles per image down and across.
+    ty: usize,
+    tx: usize,
+}
+
+impl Winograd {
+    /// The plan for a `(Cin → Cout, KH×KW)` convolution of `H×W` maps, or `None` when it is not 3×3,
+    /// has too few input channels for the products to pay (the first layer's one), or when padding the
+    /// output to whole tiles wastes more than it saves.
+    pub(super) fn plan(cin: usize, cout: usize, h: usize, w: usize, kh: usize, kw: usize) -> Option<Self> {
+        if (kh, kw) != (3, 3) || cin < 8 || h < 3 || w < 3 {
+            return None;
+        }
+        let (oh, ow) = (h - 2, w - 2);
+        let plan = Self { cin, cout, h, w, oh, ow, ty: oh.div_ceil(M), tx: ow.div_ceil(M) };
+        // Multiplications per image and channel pair: 36 per tile against 9 per output value.
+        (XI * plan.tiles() * 2 <= 9 * oh * ow).then_some(plan)
+    }
+
+    /// Tiles per image.
+    fn tiles(&self) -> usize {
+        self.ty * self.tx
+    }
+
+    /// Images per chunk: the transformed inputs and outputs of a chunk stay under [`CHUNK_VALUES`].
+    pub(super) fn chunk(&self, batch: usize) -> usize {
+        (CHUNK_VALUES / (XI * self.tiles() * (self.cin + self.cout))).clamp(1, batch.max(1))
+    }
+
+    /// Side of the staged (channels-last, zero-padded) input: whole input tiles.
+    fn staged(&self) -> (usize, usize) {
+        (self.ty * M + 2, self.tx * M + 2)
+    }
+
+    /// The transformed filters `U (36, Cin, Cout)`, `U_ξ[ci][co] = (G w[co, ci] Gᵀ)_ξ`, from `w (Cout,
+    /// Cin, 3, 3)`.
+    pub(super) fn filters(&self, w: &[f32]) -> Vec<f32> {
+        let (cin, cout) = (self.cin, self.cout);
+        let mut u = vec![0f32; XI * cin * cout];
+        for ci in 0..cin {
+            // Lanes run over output channels.
+            let from = Place { at: ci * 9, row: 3, col: 1, ch: cin * 9 };
+            let to = Place { at: ci * cout, row: ALPHA * cin * cout, col: cin * cout, ch: 1 };
+            per_lane!(cout, transform<6, 3>(&G, w, from, &mut u, to, |_, _| true, false));
+        }
+        u
+    }
+
+    /// Adds the weight gradient `Gᵀ dU G` onto `dw (Cout, Cin, 3, 3)` from `du (36, Cin, Cout)`.
+    pub(super) fn filter_grad(&self, du: &[f32], dw: &mut [f32]) {
+        let (cin, cout) = (self.cin, self.cout);
+        for ci in 0..cin {
+            let from = Place { at: ci * cout, row: ALPHA * cin * cout, col: cin * cout, ch: 1 };
+            let to = Place { at: ci * 9, row: 3, col: 1, ch: cin * 9 };
+            per_lane!(cout, transform<3, 6>(&GT, du, from, dw, to, |_, _| true, true));
+        }
+    }
+
+    /// Copies `nb` maps `(C, hs', ws')` (the planes of channel `c` of image `b` at `src[c·cs + b·bs]`,
+    /// `h` by `w` of them real) channels-last into `st (nb, hs, ws, C)`, zero beyond `h` and `w`.
+    #[allow(clippy::too_many_arguments)]
+    fn stage(src: &[f32], nb: usize, c: usize, (bs, cs): (usize, usize), (h, w): (usize, usize), (hs, ws): (usize, usize), st: &mut [f32]) {
+        for b in 0..nb {
+            for y in 0..hs {
+                let row = &mut st[(b * hs + y) * ws * c..][..ws * c];
+                row[if y < h { w * c } else { 0 }..].fill(0.0);
+            }
+            for ch in 0..c {
+                let plane = &src[ch * cs + b * bs..][..h * w];
+                for (y, row) in plane.chunks_exact(w).enumerate() {
+                    let dst = &mut st[(b * hs + y) * ws * c + ch..];
+                    for (xx, &val) in row.iter().enumerate() {
+                        dst[xx * c] = val;
+                    }
+                }
+            }
+        }
+    }
+
+    /// `V (36, T, Cin) = Bᵀ d B` for every input tile of `x (nb, Cin, H, W)`.
+    fn transform_input(&self, x: &[f32], nb: usize, v: &mut [f32]) {
+        let (c, (hs, ws), t_all) = (self.cin, self.staged(), nb * self.tiles());
+        let mut st = Scratch::new(nb * hs * ws * c); // (nb, hs, ws, Cin)
+        Self::stage(x, nb, c, (c * self.h * self.w, self.h * self.w), (self.h, self.w), (hs, ws), &mut st);
+        for b in 0..nb {
+            for ty in 0..self.ty {
+                for tx in 0..self.tx {
+                    let t = (b * self.ty + ty) * self.tx + tx;
+                    let from = Place { at: ((b * hs + ty * M) * ws + tx * M) * c, row: ws * c, col: c, ch: 1 };
+                    let to = Place { at: t * c, row: ALPHA * t_all * c, col: t_all * c, ch: 1 };
+                    per_lane!(c, transform<6, 6>(&BT, &st, from, v, to, |_, _| true, false));
+                }
+            }
+        }
+    }
+
+    /// `E (36, T, Cout) = A e Aᵀ` for every output tile of the output gradient `g (Cout, nb·OH·OW)`.
+    fn transform_grad(&self, g: &[f32], nb: usize, e: &mut [f32]) {
+        let (c, p, t_all) = (self.cout, self.oh * self.ow, nb * self.tiles());
+        let (hs, ws) = (self.ty * M, self.tx * M);
+        let mut st = Scratch::new(nb * hs * ws * c); // (nb, hs, ws, Cout)
+        Self::stage(g, nb, c, (p, nb * p), (self.oh, self.ow), (hs, ws), &mut st);
+        for b in 0..nb {
+            for ty in 0..self.ty {
+                for tx in 0..self.tx {
+                    let t = (b * self.ty + ty) * self.tx + tx;
+                    let from = Place { at: ((b * hs + ty * M) * ws + tx * M) * c, row: ws * c, col: c, ch: 1 };
+                    let to = Place { at: t * c, row: ALPHA * t_all * c, col: t_all * c, ch: 1 };
+                    per_lane!(c, transform<6, 4>(&A, &st, from, e, to, |_, _| true, false));
+                }
+            }
+        }
+    }
+
+    /// The forward pass for `nb` images `x (nb, Cin, H, W)` with the transformed filters `u`: writes
+    /// `y (Cout, nb·OH·OW)` (no bias), the column layout of the im2col path.
+    pub(super) fn forward(&self, u: &[f32], x: &[f32], nb: usize, y: &mut [f32]) {
+        let (cin, cout, t_all) = (self.cin, self.cout, nb * self.tiles());
+        let mut v = Scratch::new(XI * t_all * cin);
+        self.transform_input(x, nb, &mut v);
+        let mut m = Scratch::new(XI * t_all * cout);
+        for xi in 0..XI {
+            // M_ξ (T, Cout) = V_ξ (T, Cin) · U_ξ (Cin, Cout)
+            let (vx, ux) = (&v[xi * t_all * cin..][..t_all * cin], &u[xi * cin * cout..][..cin * cout]);
+            matmul(&mut m[xi * t_all * cout..][..t_all * cout], t_all, cout, cin, Mat::rows(vx, cin), Mat::rows(ux, cout), false, false);
+        }
+        // Y = Aᵀ M A per tile, into (Cout, nb, OH, OW); values past the output are dropped.
+        let (p, n, (oh, ow)) = (self.oh * self.ow, nb * self.oh * self.ow, (self.oh, self.ow));
+        for b in 0..nb {
+            for ty in 0..self.ty {
+                for tx in 0..self.tx {
+                    let t = (b * self.ty + ty) * self.tx + tx;
+                    let from = Place { at: t * cout, row: ALPHA * t_all * cout, col: t_all * cout, ch: 1 };
+                    let to = Place { at: b * p + ty * M * ow + tx * M, row: ow, col: 1, ch: n };
+                    let keep = |i, j| ty * M + i < oh && tx * M + j < ow;
+                    per_lane!(cout, transform<4, 6>(&AT, &m, from, y, to, keep, false));
+                }
+            }
+        }
+    }
+
+    /// The backward pass for `nb` images `x (nb, Cin, H, W)` whose output gradient (before the bias) is
+    /// `g (Cout, nb·OH·OW)`: adds the transformed weight gradient onto `du (36, Cin, Cout)` (turned into
+    /// `dw` by [`Winograd::filter_grad`] once all chunks are in) and, when given, adds these images'
+    /// input gradient onto `dx (nb, Cin, H, W)`.
+    pub(super) fn backward(&self, u: &[f32], x: &[f32], g: &[f32], nb: usize, du: &mut [f32], dx: Option<&mut [f32]>) {
+        let (cin, cout, t_all) = (self.cin, self.cout, nb * self.tiles());
+        let mut e = Scratch::new(XI * t_all * cout);
+        self.transform_grad(g, nb, &mut e);
+        let mut v = Scratch::new(XI * t_all * cin);
+        self.transform_input(x, nb, &mut v);
+        for xi in 0..XI {
+            // dU_ξ (Cin, Cout) += V_ξᵀ (Cin, T) · E_ξ (T, Cout)
+            let (vx, ex) = (&v[xi * t_all * cin..][..t_all * cin], &e[xi * t_all * cout..][..t_all * cout]);
+            matmul(&mut du[xi * cin * cout..][..cin * cout], cin, cout, t_all, Mat::transposed(vx, cin), Mat::rows(ex, cout), true, false);
+        }
+        let Some(dx) = dx else { return };
+        // dV_ξ (T, Cin) = E_ξ (T, Cout) · U_ξᵀ (Cout, Cin), into V's memory (no longer needed).
+        for xi in 0..XI {
+            let (ex, ux) = (&e[xi * t_all * cout..][..t_all * cout], &u[xi * cin * cout..][..cin * cout]);
+            matmul(&mut v[xi * t_all * cin..][..t_all * cin], t_all, cin, cout, Mat::rows(ex, cout), Mat::transposed(ux, cout), false, false);
+        }
+        // B dV Bᵀ per tile, added onto the input positions it covers (tiles overlap by two rows and
+        // columns; positions in the zero padding are dropped).
+        let (hw, (h, w)) = (self.h * self.w, (self.h, self.w));
+        for b in 0..nb {
+            for ty in 0..self.ty {
+                for tx in 0..self.tx {
+                    let t = (b * self.ty + ty) * self.tx + tx;
+                    let from = Place { at: t * cin, row: ALPHA * t_all * cin, col: t_all * cin, ch: 1 };
+                    let to = Place { at: b * cin * hw + ty * M * w + tx * M, row: w, col: 1, ch: hw };
+                    let keep = |i, j| ty * M + i < h && tx * M + j < w;
+                    per_lane!(cin, transform<6, 6>(&B, &v, from, dx, to, keep, true));
+                }
+            }
+        }
+    }
+
+    /// Values of the transformed weight gradient `du`.
+    pub(super) fn du_len(&self) -> usize {
+        XI * self.cin * self.cout
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Winograd against a direct convolution in `f64`: the forward pass, the weight gradient and the
+    //! input gradient, on sizes that are not whole tiles and channel counts that are not whole lanes.
+    use super::*;
+    use crate::rng::Rng;
+
+    /// `y[b, co, oy, ox] = Σ x[b, ci, oy+ky, ox+kx] · w[co, ci, ky, kx]`, and for an output gradient
+    /// `g` the weight gradient `Σ g · x` and the input gradient `Σ g · w`, in `f64`.
+    fn direct(x: &[f32], w: &[f32], g: &[f32], (nb, cin, h, wd, cout): (usize, usize, usize, usize, usize)) -> [Vec<f64>; 3] {
+        let (oh, ow) = (h - 2, wd - 2);
+        let mut y = vec![0f64; nb * cout * oh * ow];
+        let (mut dw, mut dx) = (vec![0f64; w.len()], vec![0f64; x.len()]);
+        for b in 0..nb {
+            for co in 0..cout {
+                for oy in 0..oh {
+                    for ox in 0..ow {
+                        let gi = ((co * nb + b) * oh + oy) * ow + ox; // g is (Cout, nb, OH, OW)
+                        let yi = ((b * cout + co) * oh + oy) * ow + ox;
+                        for ci in 0..cin {
+                            for k in 0..9 {
+                                let xi = ((b * cin + ci) * h + oy + k / 3) * wd + ox + k % 3;
+                                let wi = (co * cin + ci) * 9 + k;
+                                y[yi] += x[xi] as f64 * w[wi] as f64;
+                                dw[wi] += g[gi] as f64 * x[xi] as f64;
+                                dx[xi] += g[gi] as f64 * w[wi] as f64;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        [y, dw, dx]
+    }
+
+    /// Largest difference relative to the largest reference value.
+    fn rel_diff(ours: &[f32], reference: &[f64]) -> f64 {
+        let scale = reference.iter().fold(1e-30f64, |m, v| m.max(v.abs()));
+        ours.iter().zip(reference).map(|(&a, b)| (a as f64 - b).abs()).fold(0.0, f64::max) / scale
+    }
+
+    #[test]
+    fn forward_and_gradients_match_a_direct_convolution() {
+        let mut rng = Rng::new(7);
+        // (nb, cin, h, w, cout): the cnn's conv2 and conv3, whole tiles, uneven tiles, odd lanes.
+        for dims in [(2, 32, 13, 13, 64), (3, 64, 5, 5, 64), (1, 8, 18, 10, 4), (2, 10, 9, 12, 7)] {
+            let (nb, cin, h, wd, cout) = dims;
+            let plan = Winograd::plan(cin, cout, h, wd, 3, 3).expect("planned");
+            let (oh, ow) = (h - 2, wd - 2);
+            // Pixel-sized inputs (0..3) and trained-weight-sized filters.
+            let x = rng.uniform_vec(nb * cin * h * wd, 0.0, 3.0);
+            let w = rng.uniform_vec(cout * cin * 9, -0.3, 0.3);
+            let g = rng.uniform_vec(cout * nb * oh * ow, -1.0, 1.0);
+            let [ry, rdw, rdx] = direct(&x, &w, &g, dims);
+            let u = plan.filters(&w);
+            let mut y = vec![0f32; cout * nb * oh * ow]; // (Cout, nb, OH, OW)
+            plan.forward(&u, &x, nb, &mut y);
+            // The reference is (nb, Cout, OH, OW).
+            let p = oh * ow;
+            let y_nchw: Vec<f32> = (0..y.len()).map(|i| y[(i / p % cout * nb + i / (cout * p)) * p + i % p]).collect();
+            let (mut du, mut dw, mut dx) = (vec![0f32; plan.du_len()], vec![0f32; w.len()], vec![0f32; x.len()]);
+            plan.backward(&u, &x, &g, nb, &mut du, Some(&mut dx));
+            plan.filter_grad(&du, &mut dw);
+            for (what, ours, reference) in [("forward", &y_nchw, &ry), ("weight gradient", &dw, &rdw), ("input gradient", &dx, &rdx)] {
+                let d = rel_diff(ours, reference);
+                // Measured ≤ 3.1e-6; a wrong matrix entry gives errors of order 1.
+                assert!(d < 1e-5, "{dims:?} {what}: relative difference {d}");
+            }
+        }
+    }
+
+    #[test]
+    fn plans_only_convolutions_that_gain() {
+        assert!(Winograd::plan(1, 32, 28, 28, 3, 3).is_none(), "one input channel: products too thin");
+        assert!(Winograd::plan(32, 64, 13, 13, 5, 5).is_none(), "not 3×3");
+        assert!(Winograd::plan(32, 64, 4, 4, 3, 3).is_none(), "2×2 output: one tile of 16 for 4 values");
+        assert!(Winograd::plan(32, 64, 13, 13, 3, 3).is_some());
+    }
+}
