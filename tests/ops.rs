@@ -57,15 +57,16 @@ fn reference_conv(x: &Tensor, w: &Tensor, b: &Tensor, act: Activation) -> Result
 fn conv2d_matches_candle_forward_and_backward() {
     let mut rng = Rng::new(1);
     // (batch, cin, h, w, cout, kh, kw)
-    let cases = [(1, 1, 28, 28, 4, 3, 3), (3, 5, 13, 11, 7, 3, 3), (2, 3, 9, 8, 6, 5, 5), (3, 4, 6, 7, 5, 2, 3), (2, 3, 4, 4, 2, 1, 1)];
+    // The last two are 3×3 with 8+ input channels: Winograd's when asked for (uneven tiles).
+    let cases = [(1, 1, 28, 28, 4, 3, 3), (3, 5, 13, 11, 7, 3, 3), (2, 3, 9, 8, 6, 5, 5), (3, 4, 6, 7, 5, 2, 3), (2, 3, 4, 4, 2, 1, 1), (2, 8, 9, 10, 4, 3, 3), (3, 32, 13, 13, 16, 3, 3)];
     for (b, cin, h, w, cout, kh, kw) in cases {
-        for act in [Activation::Relu, Activation::Identity] {
+        for (act, winograd) in [(Activation::Relu, false), (Activation::Identity, false), (Activation::Relu, true), (Activation::Identity, true)] {
             let (x, wt, bias) = (var(&mut rng, &[b, cin, h, w]), var(&mut rng, &[cout, cin, kh, kw]), var(&mut rng, &[cout]));
             let r = random(&mut rng, &[b, cout, h - kh + 1, w - kw + 1]);
             let vars = [&x, &wt, &bias];
-            let ours = run(&vars, &r, || ops::conv2d(&x, &wt, &bias, act));
+            let ours = run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, act, false, winograd));
             let reference = run(&vars, &r, || reference_conv(&x, &wt, &bias, act));
-            assert_close(&format!("conv2d {:?} {act:?}", (b, cin, h, w, cout, kh, kw)), &ours, &reference);
+            assert_close(&format!("conv2d {:?} {act:?} winograd {winograd}", (b, cin, h, w, cout, kh, kw)), &ours, &reference);
         }
     }
 }
@@ -85,14 +86,17 @@ fn conv2d_skips_the_input_gradient_for_a_constant_input() {
 
 #[test]
 fn conv2d_spanning_several_chunks_matches_candle() {
-    // 72 × 62·62 values of columns per image: the 17 images are processed in two chunks.
+    // 72 × 62·62 values of im2col columns per image, and 36 × 16·16 tiles × (8 + 4) transformed values
+    // for Winograd: either way each of the 17 images is a chunk of its own.
     let mut rng = Rng::new(3);
-    let (x, wt, bias) = (var(&mut rng, &[17, 8, 64, 64]), var(&mut rng, &[3, 8, 3, 3]), var(&mut rng, &[3]));
-    let r = random(&mut rng, &[17, 3, 62, 62]);
+    let (x, wt, bias) = (var(&mut rng, &[17, 8, 64, 64]), var(&mut rng, &[4, 8, 3, 3]), var(&mut rng, &[4]));
+    let r = random(&mut rng, &[17, 4, 62, 62]);
     let vars = [&x, &wt, &bias];
-    let ours = run(&vars, &r, || ops::conv2d(&x, &wt, &bias, Activation::Relu));
     let reference = run(&vars, &r, || reference_conv(&x, &wt, &bias, Activation::Relu));
-    assert_close("conv2d in chunks", &ours, &reference);
+    for winograd in [false, true] {
+        let ours = run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, Activation::Relu, false, winograd));
+        assert_close(&format!("conv2d in chunks, winograd {winograd}"), &ours, &reference);
+    }
 }
 
 #[test]
@@ -104,14 +108,16 @@ fn conv2d_in_parallel_groups_matches_candle_and_does_not_depend_on_the_thread_co
     let (x, wt, bias) = (var(&mut rng, &[19, 32, 13, 13]), var(&mut rng, &[16, 32, 3, 3]), var(&mut rng, &[16]));
     let r = random(&mut rng, &[19, 16, 5, 5]);
     let vars = [&x, &wt, &bias];
-    let step = || run(&vars, &r, || ops::conv2d_pool2x2(&x, &wt, &bias, Activation::Relu));
     let reference = run(&vars, &r, || reference_pool(&reference_conv(&x, &wt, &bias, Activation::Relu)?));
-    let on = |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(step);
-    let (one, three) = (on(1), on(3));
-    assert_close("conv2d_pool2x2 in groups", &one, &reference);
-    assert_eq!(diff(&one.0, &three.0), 0.0);
-    for (a, b) in one.1.iter().zip(&three.1) {
-        assert_eq!(diff(a, b), 0.0, "gradients differ between 1 and 3 threads");
+    for winograd in [false, true] {
+        let step = || run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, Activation::Relu, true, winograd));
+        let on = |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(step);
+        let (one, three) = (on(1), on(3));
+        assert_close(&format!("conv2d_pool2x2 in groups, winograd {winograd}"), &one, &reference);
+        assert_eq!(diff(&one.0, &three.0), 0.0);
+        for (a, b) in one.1.iter().zip(&three.1) {
+            assert_eq!(diff(a, b), 0.0, "gradients differ between 1 and 3 threads (winograd {winograd})");
+        }
     }
 }
 
@@ -153,14 +159,15 @@ fn max_pool_sends_a_tied_gradient_to_the_first_maximum_only() {
 fn conv2d_pool2x2_matches_candle_conv_then_a_reference_pool() {
     let mut rng = Rng::new(8);
     // (batch, cin, h, w, cout): pooled outputs of 26→13, 11→5 (odd: last row and column dropped), 4×5→2×2.
-    for (b, cin, h, w, cout) in [(1, 1, 28, 28, 4), (3, 6, 13, 13, 5), (2, 2, 6, 7, 3)] {
-        for act in [Activation::Relu, Activation::Identity] {
+    // The last (8 input channels) goes through Winograd when asked for.
+    for (b, cin, h, w, cout) in [(1, 1, 28, 28, 4), (3, 6, 13, 13, 5), (2, 2, 6, 7, 3), (3, 8, 13, 13, 8)] {
+        for (act, winograd) in [(Activation::Relu, false), (Activation::Identity, false), (Activation::Relu, true), (Activation::Identity, true)] {
             let (x, wt, bias) = (var(&mut rng, &[b, cin, h, w]), var(&mut rng, &[cout, cin, 3, 3]), var(&mut rng, &[cout]));
             let r = random(&mut rng, &[b, cout, (h - 2) / 2, (w - 2) / 2]);
             let vars = [&x, &wt, &bias];
-            let ours = run(&vars, &r, || ops::conv2d_pool2x2(&x, &wt, &bias, act));
+            let ours = run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, act, true, winograd));
             let reference = run(&vars, &r, || reference_pool(&reference_conv(&x, &wt, &bias, act)?));
-            assert_close(&format!("conv2d_pool2x2 {:?} {act:?}", (b, cin, h, w, cout)), &ours, &reference);
+            assert_close(&format!("conv2d_pool2x2 {:?} {act:?} winograd {winograd}", (b, cin, h, w, cout)), &ours, &reference);
             // Forward as Candle's own max_pool2d.
             let candle = reference_conv(&x, &wt, &bias, act).unwrap().max_pool2d(2).unwrap();
             assert!(diff(&ours.0, &candle) <= TOL);

@@ -1,7 +1,7 @@
 //! [`conv2d`]: a k×k, stride-1, unpadded ("valid") 2-D convolution with the bias and an optional ReLU
 //! fused in, as im2col + gemm, or, for the 3×3 layers with enough input channels, with Winograd's
 //! F(4×4, 3×3) ([`super::winograd`]: 2.3–3.4× fewer multiplications in all three products; the cnn
-//! trains ~1.7× as fast in wasm32). Both paths share the chunking, the bias/activation/pooling pass
+//! trains ~1.7× as fast in wasm32, the default there, see [`WINOGRAD_BY_DEFAULT`]). Both paths share the chunking, the bias/activation/pooling pass
 //! and the gradient masking below; only the products differ.
 //!
 //! Shapes: input `x (B, Cin, H, W)`, weight `w (Cout, Cin, KH, KW)` (PyTorch's layout), bias
@@ -41,6 +41,12 @@ use std::sync::Mutex;
 /// 1,780–1,990 with 2^16; in wasm32 the gain is within the machine's noise, and 2^14, 2^15 and 2^18
 /// were no better.)
 const COLS_PER_CHUNK: usize = 1 << 16;
+
+/// Whether [`conv2d`] and [`conv2d_pool2x2`] use Winograd for the 3×3 layers that it suits: in wasm32
+/// only. Measured on the cnn: in wasm32 (gemm's 4-wide SIMD128 kernel, no FMA) training runs ~1.7× and
+/// inference ~1.5× as fast with it; natively gemm's AVX2 + FMA kernel makes im2col the faster path
+/// (CLI training ~2,900 against ~2,500 samples/s on 2 threads). [`conv2d_with`] picks explicitly.
+pub const WINOGRAD_BY_DEFAULT: bool = cfg!(target_arch = "wasm32");
 
 /// Most jobs a convolution is split into (groups of chunks). Fixed, not the thread count, so that the
 /// order of the gradient sums, and with it every result, is the same on any machine. One in wasm32,
@@ -155,12 +161,14 @@ pub struct Conv2d {
     pool: Option<Mutex<Vec<u8>>>,
     /// Whether the forward pass records the pooling positions.
     record: bool,
+    /// Whether 3×3 layers go through Winograd (when [`Winograd::plan`] accepts them).
+    winograd: bool,
 }
 
 impl Conv2d {
     /// The op `act(conv2d(x, w) + b)`, 2×2-max-pooled when `pool`.
     pub fn new(activation: Activation, pool: bool) -> Self {
-        Self { activation, pool: pool.then(|| Mutex::new(Vec::new())), record: true }
+        Self { activation, pool: pool.then(|| Mutex::new(Vec::new())), record: true, winograd: WINOGRAD_BY_DEFAULT }
     }
 }
 
@@ -168,16 +176,19 @@ impl Conv2d {
 /// padding, output `(B, Cout, H-KH+1, W-KW+1)`. Differentiable in all three arguments; no input
 /// gradient is computed when `x` does not need one.
 pub fn conv2d(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation) -> Result<Tensor> {
-    apply(x, w, b, activation, false)
+    conv2d_with(x, w, b, activation, false, WINOGRAD_BY_DEFAULT)
 }
 
 /// [`conv2d`] followed by a 2×2 max-pool with stride 2 (as [`super::max_pool2x2`]), in one op: output
 /// `(B, Cout, (H-KH+1)/2, (W-KW+1)/2)`.
 pub fn conv2d_pool2x2(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation) -> Result<Tensor> {
-    apply(x, w, b, activation, true)
+    conv2d_with(x, w, b, activation, true, WINOGRAD_BY_DEFAULT)
 }
 
-fn apply(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, pool: bool) -> Result<Tensor> {
+/// [`conv2d`] (or, with `pool`, [`conv2d_pool2x2`]) with the algorithm chosen explicitly: with
+/// `winograd`, 3×3 layers with at least 8 input channels (in multiples of four) go through Winograd,
+/// the rest through im2col either way. For tests and benchmarks of both paths on one platform.
+pub fn conv2d_with(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, pool: bool, winograd: bool) -> Result<Tensor> {
     for t in [x, w, b] {
         check_f32_cpu("conv2d", t)?;
     }
@@ -190,6 +201,7 @@ fn apply(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, pool: bool)
     }
     let mut op = Conv2d::new(activation, pool);
     op.record = [x, w, b].iter().any(|t| needs_grad(t));
+    op.winograd = winograd;
     x.contiguous()?.apply_op3(&w.contiguous()?, &b.contiguous()?, op)
 }
 
@@ -212,7 +224,7 @@ impl CustomOp3 for Conv2d {
         let per_image = cout * q;
         let wins = per_group(record.then_some(&mut winners[..]), group * per_image, g.batch.div_ceil(group));
         let jobs: Vec<_> = out.chunks_mut(group * per_image).zip(wins).enumerate().collect();
-        let kernel = Kernel::new(&g, w);
+        let kernel = Kernel::new(&g, w, self.winograd);
         run_jobs(jobs, |(i, (out, wins))| self.forward_images(&g, &kernel, x, bias, i * group, out, wins));
         if let (Some(pool), true) = (&self.pool, self.record) {
             *pool.lock().expect("conv2d pool state") = winners;
@@ -230,7 +242,7 @@ impl CustomOp3 for Conv2d {
         let mut dw = vec![0f32; g.cout * g.k()]; // (Cout, K)
         let mut db = vec![0f32; g.cout]; // (Cout)
         let mut dx = if want_dx { vec![0f32; g.batch * g.image_len()] } else { Vec::new() }; // (B, Cin, H, W)
-        let data = Backward { x: xd, kernel: Kernel::new(&g, wd), out: res, grad };
+        let data = Backward { x: xd, kernel: Kernel::new(&g, wd, self.winograd), out: res, grad };
         let dx_buf = want_dx.then_some(&mut dx[..]);
         match &self.pool {
             None => self.backward(&g, &data, None, &mut dw, &mut db, dx_buf),
@@ -256,8 +268,8 @@ enum Kernel<'a> {
 }
 
 impl<'a> Kernel<'a> {
-    fn new(g: &Geometry, w: &'a [f32]) -> Self {
-        match g.winograd() {
+    fn new(g: &Geometry, w: &'a [f32], winograd: bool) -> Self {
+        match g.winograd().filter(|_| winograd) {
             Some(plan) => Kernel::Winograd(plan, plan.filters(w)),
             None => Kernel::Im2col(w),
         }

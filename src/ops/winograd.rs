@@ -297,7 +297,7 @@ impl Winograd {
     /// that are not whole lanes of four (none of the models; a scalar path for the rest cost 8 KB of
     /// gzipped wasm), or when padding the output to whole tiles wastes more than it saves.
     pub(super) fn plan(cin: usize, cout: usize, h: usize, w: usize, kh: usize, kw: usize) -> Option<Self> {
-        if (kh, kw) != (3, 3) || cin < 8 || cin % 4 != 0 || cout % 4 != 0 || h < 3 || w < 3 {
+        if (kh, kw) != (3, 3) || cin < 8 || !cin.is_multiple_of(4) || !cout.is_multiple_of(4) || h < 3 || w < 3 {
             return None;
         }
         let (oh, ow) = (h - 2, w - 2);
