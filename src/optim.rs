@@ -1,15 +1,16 @@
-//! Optimizers: Adam/AdamW (Candle's `AdamW`) and SGD with momentum (Candle's `SGD` has none).
+//! Optimizers: Adam/AdamW ([`Adam`]: Candle's `AdamW` arithmetic in one pass) and SGD with momentum
+//! (Candle's `SGD` has none).
 
 use crate::config::{OptimizerKind, TrainConfig};
 use candle_core::backprop::GradStore;
-use candle_core::{Result, Var};
-use candle_nn::{AdamW, Optimizer as _, ParamsAdamW};
+use candle_core::{bail, DType, Result, Tensor, Var};
+use candle_nn::ParamsAdamW;
 
 /// The optimizer chosen by [`TrainConfig::optimizer`], over a given set of variables.
 #[derive(Debug)]
 pub enum Optimizer {
     /// Adam or AdamW.
-    Adam(AdamW),
+    Adam(Adam),
     /// SGD with momentum.
     Sgd(SgdMomentum),
 }
@@ -24,7 +25,7 @@ impl Optimizer {
                     _ => config.weight_decay,
                 };
                 let params = ParamsAdamW { lr: config.learning_rate, weight_decay, ..ParamsAdamW::default() };
-                Optimizer::Adam(AdamW::new(vars, params)?)
+                Optimizer::Adam(Adam::new(vars, params)?)
             }
             OptimizerKind::Sgd => Optimizer::Sgd(SgdMomentum::new(vars, config)?),
         })
@@ -41,9 +42,68 @@ impl Optimizer {
     /// Changes the step size for the following steps.
     pub fn set_learning_rate(&mut self, lr: f64) {
         match self {
-            Optimizer::Adam(o) => o.set_learning_rate(lr),
+            Optimizer::Adam(o) => o.params.lr = lr,
             Optimizer::Sgd(o) => o.lr = lr,
         }
+    }
+}
+
+/// Adam with decoupled weight decay (AdamW; plain Adam when the decay is 0): candle-nn's `AdamW`,
+/// computed in one pass over each variable instead of ~12 tensor operations with their temporaries
+/// (in wasm32 a cnn step's update took 2.2 ms that way). Every value is rounded exactly as Candle's
+/// ops round it (`x * c` is Candle's `affine(c, 0)`, i.e. `x * c + 0`), so the results are the same
+/// bit for bit (tested against `candle_nn::AdamW`).
+#[derive(Debug)]
+pub struct Adam {
+    /// Each variable with its first and second moments.
+    vars: Vec<(Var, Vec<f32>, Vec<f32>)>,
+    step_t: usize,
+    params: ParamsAdamW,
+}
+
+impl Adam {
+    /// Adam over `vars` (all `f32`) with zero moments.
+    pub fn new(vars: Vec<Var>, params: ParamsAdamW) -> Result<Self> {
+        let vars = vars
+            .into_iter()
+            .map(|var| {
+                if var.dtype() != DType::F32 {
+                    bail!("Adam: variables must be f32, got {:?}", var.dtype())
+                }
+                let n = var.elem_count();
+                Ok((var, vec![0f32; n], vec![0f32; n]))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { vars, step_t: 0, params })
+    }
+
+    /// One update of every variable that has a gradient in `grads`.
+    pub fn step(&mut self, grads: &GradStore) -> Result<()> {
+        self.step_t += 1;
+        let p = &self.params;
+        let t = self.step_t as i32;
+        // The constants as Candle computes them (f64) and hands them to its f32 kernels.
+        let c = |v: f64| v as f32;
+        let (b1, b2, one_b1, one_b2) = (c(p.beta1), c(p.beta2), c(1.0 - p.beta1), c(1.0 - p.beta2));
+        let (scale_m, scale_v) = (c(1.0 / (1.0 - p.beta1.powi(t))), c(1.0 / (1.0 - p.beta2.powi(t))));
+        let (decay, eps, lr) = (c(1.0 - p.lr * p.weight_decay), c(p.eps), c(p.lr));
+        for (var, m, v) in &mut self.vars {
+            let Some(g) = grads.get(var.as_tensor()) else { continue };
+            let g = g.flatten_all()?.to_vec1::<f32>()?;
+            let mut theta = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+            if g.len() != theta.len() {
+                bail!("Adam: gradient of {} values for a variable of {}", g.len(), theta.len())
+            }
+            for (((th, &g), m), v) in theta.iter_mut().zip(&g).zip(m.iter_mut()).zip(v.iter_mut()) {
+                *m = (*m * b1 + 0.0) + (g * one_b1 + 0.0);
+                *v = (*v * b2 + 0.0) + ((g * g) * one_b2 + 0.0);
+                let (m_hat, v_hat) = (*m * scale_m + 0.0, *v * scale_v + 0.0);
+                let adjusted = m_hat / (v_hat.sqrt() * 1.0 + eps);
+                *th = (*th * decay + 0.0) - (adjusted * lr + 0.0);
+            }
+            var.set(&Tensor::from_vec(theta, var.shape(), var.device())?)?;
+        }
+        Ok(())
     }
 }
 
@@ -78,5 +138,52 @@ impl SgdMomentum {
             velocity.set(&v)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::Rng;
+    use candle_core::Device;
+    use candle_nn::Optimizer as _;
+
+    #[test]
+    fn adam_is_candles_adamw_bit_for_bit() {
+        let mut rng = Rng::new(5);
+        for weight_decay in [0.0, 0.01] {
+            let shapes: [&[usize]; 3] = [&[7, 5], &[3], &[2, 3, 3, 3]];
+            let init: Vec<Tensor> = shapes.iter().map(|s| Tensor::from_vec(rng.uniform_vec(s.iter().product(), -1.0, 1.0), *s, &Device::Cpu).unwrap()).collect();
+            let ours_vars: Vec<Var> = init.iter().map(|t| Var::from_tensor(t).unwrap()).collect();
+            let theirs_vars: Vec<Var> = init.iter().map(|t| Var::from_tensor(t).unwrap()).collect();
+            let params = ParamsAdamW { lr: 1e-3, weight_decay, ..ParamsAdamW::default() };
+            let mut ours = Adam::new(ours_vars.clone(), params.clone()).unwrap();
+            let mut theirs = candle_nn::AdamW::new(theirs_vars.clone(), params).unwrap();
+            for step in 0..6 {
+                if step == 3 {
+                    ours.params.lr = 5e-4;
+                    theirs.set_learning_rate(5e-4);
+                }
+                // Gradients over several magnitudes, with exact zeros; the middle variable gets none
+                // in step 2 (as a frozen layer's).
+                let (mut g_ours, mut g_theirs) = (GradStore::default(), GradStore::default());
+                for (i, s) in shapes.iter().enumerate() {
+                    if step == 2 && i == 1 {
+                        continue;
+                    }
+                    let n = s.iter().product();
+                    let vals: Vec<f32> = rng.uniform_vec(n, -1.0, 1.0).iter().enumerate().map(|(k, v)| if k % 5 == 0 { 0.0 } else { v * 10f32.powi(k as i32 % 4 - 2) }).collect();
+                    let g = Tensor::from_vec(vals, *s, &Device::Cpu).unwrap();
+                    g_ours.insert(ours_vars[i].as_tensor(), g.clone());
+                    g_theirs.insert(theirs_vars[i].as_tensor(), g);
+                }
+                ours.step(&g_ours).unwrap();
+                theirs.step(&g_theirs).unwrap();
+                for (a, b) in ours_vars.iter().zip(&theirs_vars) {
+                    let (a, b) = (a.flatten_all().unwrap().to_vec1::<f32>().unwrap(), b.flatten_all().unwrap().to_vec1::<f32>().unwrap());
+                    assert!(a.iter().zip(&b).all(|(x, y)| x.to_bits() == y.to_bits()), "step {step}, decay {weight_decay}: {a:?} vs {b:?}");
+                }
+            }
+        }
     }
 }
