@@ -35,10 +35,11 @@ export const MAX_WORKERS = 8;
 export const MIN_SHARD = 8;
 
 /**
- * A call (training step, evaluation or prediction) is split across workers only if it takes at
- * least this long unsplit: a split step costs ~2–3 ms of copying and messages (weights out,
- * gradients back). Measured in Chromium on 2 cores: the mlp (a ~4 ms step at B=64) trained at 7,200
- * samples/s split against 15,300 unsplit; the cnn (~80 ms) at 1,260 against 760.
+ * A call (training step, evaluation or prediction) is tried split across workers only if it takes at
+ * least this long unsplit: a split step costs a few ms of copying and messages (weights out, gradients
+ * back). Measured in Chromium on 2 cores: the mlp (a ~4 ms step at B=64) trained at 7,200 samples/s
+ * split against 15,300 unsplit. Above it, split and unsplit calls are both timed and the faster is
+ * kept (the cnn at B=32, a ~25 ms step, measured slower split after the Winograd convolutions).
  */
 export const MIN_SPLIT_STEP_MS = 12;
 
@@ -105,26 +106,44 @@ export class TrainerPool {
     this.onHelperLost = onHelperLost;
     /** ms of one unsplit call per "kind:model/images" (-1: not timed yet), to decide on splitting. */
     this.unsplitMs = new Map();
-  }
-
-  /** Whether calls under `key` are worth splitting (see MIN_SPLIT_STEP_MS). */
-  worthSplitting(key) {
-    if (this.minSplitStepMs <= 0) return true;
-    const ms = this.unsplitMs.get(key);
-    return ms !== undefined && ms >= this.minSplitStepMs;
+    /** ms of one split call per key (-1: the trial's first, warm-up call is done). */
+    this.splitMs = new Map();
   }
 
   /**
-   * `split()` when `ranges` has several shares and calls under `key` are worth splitting, else
-   * `unsplit()`: the second unsplit call of each key (the first warms up) is timed to decide.
+   * Whether calls under `key` are split: not before an unsplit call was timed, never when it took
+   * under MIN_SPLIT_STEP_MS, and otherwise when a timed split call was faster (`undefined` while the
+   * split calls are still on trial).
+   */
+  worthSplitting(key) {
+    if (this.minSplitStepMs <= 0) return true;
+    const ms = this.unsplitMs.get(key);
+    if (ms === undefined || ms < this.minSplitStepMs) return false;
+    const splitMs = this.splitMs.get(key);
+    return splitMs === undefined || splitMs < 0 ? undefined : splitMs < ms;
+  }
+
+  /**
+   * `split()` or `unsplit()` for a call under `key` (see worthSplitting): the second unsplit call of
+   * each key is timed, then, when that is slow enough, the second of two trial split calls (the
+   * first warms the helpers up); after that the faster way is used.
    */
   async choose(key, ranges, unsplit, split) {
-    if (ranges.length > 1 && this.worthSplitting(key)) return split();
+    const worth = ranges.length > 1 ? this.worthSplitting(key) : false;
+    if (worth === true) return split();
+    if (worth === undefined) {
+      const t0 = performance.now();
+      const result = await split();
+      const ms = performance.now() - t0;
+      const seen = this.splitMs.get(key);
+      this.splitMs.set(key, seen === undefined ? -1 : ms);
+      return result;
+    }
     const t0 = performance.now();
     const result = unsplit();
     const ms = performance.now() - t0;
     const seen = this.unsplitMs.get(key);
-    this.unsplitMs.set(key, seen === undefined ? -1 : seen < 0 ? ms : seen);
+    if (seen === undefined || seen < 0) this.unsplitMs.set(key, seen === undefined ? -1 : ms);
     return result;
   }
 

@@ -186,22 +186,35 @@ describe('TrainerPool with the wasm package', { skip }, () => {
     }
   });
 
-  test('steps are split only when an unsplit step is slow enough to pay for the messages', async () => {
+  test('steps are split only when an unsplit step is slow enough and a timed split step is faster', async () => {
     const pool = await makePool(1, { minSplitStepMs: MIN_SPLIT_STEP_MS });
     const t = new wasm.Trainer({ model: 'mlp', seed: 1 });
+    const key = 'train:mlp/32';
     const { images, labels } = batch(32, 2);
+    let step = 0;
+    const train = () => pool.trainBatch(t, images, labels, step, step++);
     // Two plain steps (warm-up, then timed) before any decision; the measured time decides.
-    await pool.trainBatch(t, images, labels, 0, 0);
-    assert.equal(pool.worthSplitting('train:mlp/32'), false);
-    await pool.trainBatch(t, images, labels, 1, 1);
-    assert.ok(pool.unsplitMs.get('train:mlp/32') >= 0);
-    pool.unsplitMs.set('train:mlp/32', MIN_SPLIT_STEP_MS / 4); // a fast step (as the mlp's): stays plain
-    await pool.trainBatch(t, images, labels, 2, 2);
+    await train();
+    assert.equal(pool.worthSplitting(key), false);
+    await train();
+    assert.ok(pool.unsplitMs.get(key) >= 0);
+    pool.unsplitMs.set(key, MIN_SPLIT_STEP_MS / 4); // a fast step (as the mlp's): stays plain
+    await train();
     assert.equal(pool.timing.calls, 0);
-    pool.unsplitMs.set('train:mlp/32', MIN_SPLIT_STEP_MS * 4); // a slow step (as the cnn's): split
-    await pool.trainBatch(t, images, labels, 3, 3);
-    assert.equal(pool.timing.calls, 1);
-    assert.equal(t.steps, 4);
+    pool.unsplitMs.set(key, MIN_SPLIT_STEP_MS * 4); // a slow step (as the cnn's): two split trials
+    assert.equal(pool.worthSplitting(key), undefined);
+    await train();
+    await train();
+    assert.equal(pool.timing.calls, 2);
+    assert.ok(pool.splitMs.get(key) >= 0, 'the second trial is timed');
+    pool.splitMs.set(key, MIN_SPLIT_STEP_MS * 5); // split measured slower: plain from now on
+    await train();
+    assert.equal(pool.timing.calls, 2);
+    pool.splitMs.set(key, MIN_SPLIT_STEP_MS * 2); // split measured faster: split from now on
+    await train();
+    await train();
+    assert.equal(pool.timing.calls, 4);
+    assert.equal(t.steps, step);
     t.free();
   });
 
