@@ -1,8 +1,9 @@
 //! [`conv2d`]: a k×k, stride-1, unpadded ("valid") 2-D convolution with the bias and an optional ReLU
 //! fused in, as im2col + gemm, or, for the 3×3 layers with enough input channels, with Winograd's
 //! F(4×4, 3×3) ([`super::winograd`]: 2.3–3.4× fewer multiplications in all three products; the cnn
-//! trains ~1.7× as fast in wasm32, the default there, see [`WINOGRAD_BY_DEFAULT`]). Both paths share the chunking, the bias/activation/pooling pass
-//! and the gradient masking below; only the products differ.
+//! trains ~1.7× as fast in wasm32, the default there, see [`WINOGRAD_BY_DEFAULT`]). Both paths share
+//! the chunking, the bias/activation/pooling pass and the gradient masking below; only the products
+//! differ.
 //!
 //! Shapes: input `x (B, Cin, H, W)`, weight `w (Cout, Cin, KH, KW)` (PyTorch's layout), bias
 //! `b (Cout)`, output `(B, Cout, OH, OW)` with `OH = H - KH + 1`, `OW = W - KW + 1`. With
@@ -308,8 +309,8 @@ fn per_group<T>(buf: Option<&mut [T]>, len: usize, groups: usize) -> Vec<Option<
 
 impl Conv2d {
     /// The forward pass for the images `first..` (as many as `out (nimg, Cout, oh, ow)` holds), chunk
-    /// by chunk: im2col, `y = w · cols`, then bias, activation and (when pooled) the 2×2 max-pool,
-    /// recording each window's winner in `winners` when given.
+    /// by chunk: `y (Cout, nb·P)` by im2col and `y = w · cols` (or by Winograd), then bias, activation
+    /// and (when pooled) the 2×2 max-pool, recording each window's winner in `winners` when given.
     #[allow(clippy::too_many_arguments)]
     fn forward_images(&self, g: &Geometry, kernel: &Kernel, x: &[f32], bias: &[f32], first: usize, out: &mut [f32], mut winners: Option<&mut [u8]>) {
         let (k, p, cout) = (g.k(), g.p(), g.cout);
@@ -378,6 +379,8 @@ impl Conv2d {
     /// The backward pass for `images`, with gemm: per chunk, `g (Cout, nb·P)` is the masked output
     /// gradient (un-pooled through `winners` when pooled), `dw += g · colsᵀ`, `db += Σ g`, and
     /// `dcols = wᵀ · g` (col2im'd onto `dx`, the gradient of these images only) when `dx` is given.
+    /// With Winograd, `g` goes to [`Winograd::backward`] instead, which sums the transformed weight
+    /// gradient over the chunks; it becomes `dw` at the end.
     #[allow(clippy::too_many_arguments)]
     fn backward_images(&self, geo: &Geometry, d: &Backward, winners: Option<&[u8]>, images: std::ops::Range<usize>, dw: &mut [f32], db: &mut [f32], mut dx: Option<&mut [f32]>) {
         let (k, p, cout) = (geo.k(), geo.p(), geo.cout);
