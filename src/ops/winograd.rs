@@ -112,69 +112,44 @@ const B: Small = BT.t();
 const A: Small = AT.t();
 const GT: Small = G.t();
 
-/// Arithmetic on channel values, [`L4`] at a time (a trait, so that the transforms read as plain
-/// arithmetic on values).
-trait Lane: Copy {
-    /// `-0.0`: the identity of addition (`-0.0 + x == x` for every `x`, so the compiler drops it).
-    fn neg_zero() -> Self;
-    /// `self + c·x`.
-    fn add_scaled(self, x: Self, c: f32) -> Self;
-    /// Loads `src[0], src[stride], …`.
-    fn load(src: &[f32], stride: usize) -> Self;
-    /// Stores to `dst[0], dst[stride], …`.
-    fn store(self, dst: &mut [f32], stride: usize);
-    /// Adds onto `dst[0], dst[stride], …`.
-    fn add_to(self, dst: &mut [f32], stride: usize);
-    /// Values (channels) in one lane.
-    const WIDTH: usize;
-    /// The value of channel `q`.
-    fn get(self, q: usize) -> f32;
-}
-
 /// Four channels: the array operations compile to one 128-bit SIMD instruction each (SIMD128 in
 /// wasm32, SSE natively).
 #[derive(Clone, Copy)]
 struct L4([f32; 4]);
 
-impl Lane for L4 {
-    #[inline(always)]
-    fn neg_zero() -> Self {
-        L4([-0.0; 4])
-    }
+impl L4 {
+    /// `-0.0`: the identity of addition (`-0.0 + x == x` for every `x`, so the compiler drops it).
+    const NEG_ZERO: Self = L4([-0.0; 4]);
+
+    /// `self + c·x`.
     #[inline(always)]
     fn add_scaled(self, x: Self, c: f32) -> Self {
         let (a, b) = (self.0, x.0);
         L4([a[0] + c * b[0], a[1] + c * b[1], a[2] + c * b[2], a[3] + c * b[3]])
     }
+
+    /// Loads `src[0], src[stride], …`.
     #[inline(always)]
     fn load(src: &[f32], stride: usize) -> Self {
         L4([src[0], src[stride], src[2 * stride], src[3 * stride]])
     }
+
+    /// Stores to (or, with `add`, adds onto) `dst[0], dst[stride], …`.
     #[inline(always)]
-    fn store(self, dst: &mut [f32], stride: usize) {
+    fn store(self, dst: &mut [f32], stride: usize, add: bool) {
         for (i, v) in self.0.into_iter().enumerate() {
-            dst[i * stride] = v;
+            let d = &mut dst[i * stride];
+            *d = if add { *d + v } else { v };
         }
-    }
-    #[inline(always)]
-    fn add_to(self, dst: &mut [f32], stride: usize) {
-        for (i, v) in self.0.into_iter().enumerate() {
-            dst[i * stride] += v;
-        }
-    }
-    const WIDTH: usize = 4;
-    #[inline(always)]
-    fn get(self, q: usize) -> f32 {
-        self.0[q]
     }
 }
 
 /// `P x` for an `(R, C)` matrix `P`. Inlined with a constant `P`, the zero entries vanish and the
 /// ±1 entries become plain additions and subtractions.
 #[inline(always)]
-fn apply<L: Lane, const R: usize, const C: usize>(p: &Small, x: [L; C]) -> [L; R] {
+fn apply<const R: usize, const C: usize>(p: &Small, x: [L4; C]) -> [L4; R] {
     debug_assert_eq!((p.rows, p.cols), (R, C));
-    let mut out = [L::neg_zero(); R];
+    let mut out = [L4::NEG_ZERO; R];
     for (i, o) in out.iter_mut().enumerate() {
         for (j, &xj) in x.iter().enumerate() {
             let c = p.v[i * C + j];
@@ -188,35 +163,25 @@ fn apply<L: Lane, const R: usize, const C: usize>(p: &Small, x: [L; C]) -> [L; R
 
 /// `P X Pᵀ` for an `(R, C)` matrix `P` and a `C×C` tile `X`.
 #[inline(always)]
-fn sandwich<L: Lane, const R: usize, const C: usize>(p: &Small, x: [[L; C]; C]) -> [[L; R]; R] {
+fn sandwich<const R: usize, const C: usize>(p: &Small, x: [[L4; C]; C]) -> [[L4; R]; R] {
     // Rows: t[k] = P x[k], so t[k][j] = Σ_l p[j][l] x[k][l]; then columns: out[i][j] = Σ_k p[i][k] t[k][j].
     // (Plain loops: `array::map` and `array::from_fn` were not inlined in wasm32.)
-    let mut t = [[L::neg_zero(); R]; C];
+    let mut t = [[L4::NEG_ZERO; R]; C];
     for k in 0..C {
-        t[k] = apply::<L, R, C>(p, x[k]);
+        t[k] = apply::<R, C>(p, x[k]);
     }
-    let mut out = [[L::neg_zero(); R]; R];
+    let mut out = [[L4::NEG_ZERO; R]; R];
     for j in 0..R {
-        let mut col = [L::neg_zero(); C];
+        let mut col = [L4::NEG_ZERO; C];
         for k in 0..C {
             col[k] = t[k][j];
         }
-        let col = apply::<L, R, C>(p, col);
+        let col = apply::<R, C>(p, col);
         for i in 0..R {
             out[i][j] = col[i];
         }
     }
     out
-}
-
-/// Calls `$f::<L4, G…>(args…, ch)` for each block of four channels below `$c` (a multiple of four,
-/// see [`Winograd::plan`]).
-macro_rules! per_lane {
-    ($c:expr, $f:ident<$($g:tt),*>($($arg:expr),*)) => {{
-        for ch in (0..$c).step_by(4) {
-            $f::<L4, $($g),*>($($arg,)* ch);
-        }
-    }};
 }
 
 /// Where one tile's values lie in a buffer: `at + row·row_stride + col·col_stride + channel·ch_stride`.
@@ -235,41 +200,24 @@ impl Place {
     }
 }
 
-/// Loads a `C×C` tile of channels `ch..` (one lane) from `src` at `from`, transforms it to `P X Pᵀ`,
-/// and stores its `R×R` values into `dst` at `to`, only where `keep(i, j)` (adding when `add`).
+/// For each block of four of the `channels` (a multiple of four, see [`Winograd::plan`]): loads a
+/// `C×C` tile from `src` at `from`, transforms it to `P X Pᵀ`, and stores its `R×R` values into `dst`
+/// at `to`, only where `keep(i, j)` (adding when `add`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn transform<L: Lane, const R: usize, const C: usize>(p: &Small, src: &[f32], from: Place, dst: &mut [f32], to: Place, keep: impl Fn(usize, usize) -> bool, add: bool, ch: usize) {
-    let mut x = [[L::neg_zero(); C]; C];
-    for k in 0..C {
-        for l in 0..C {
-            x[k][l] = L::load(&src[from.of(k, l, ch)..], from.ch);
+fn transform<const R: usize, const C: usize>(p: &Small, src: &[f32], from: Place, dst: &mut [f32], to: Place, keep: impl Fn(usize, usize) -> bool, add: bool, channels: usize) {
+    for ch in (0..channels).step_by(4) {
+        let mut x = [[L4::NEG_ZERO; C]; C];
+        for k in 0..C {
+            for l in 0..C {
+                x[k][l] = L4::load(&src[from.of(k, l, ch)..], from.ch);
+            }
         }
-    }
-    let y = sandwich::<L, R, C>(p, x);
-    if to.ch == 1 {
+        let y = sandwich::<R, C>(p, x);
         for (i, row) in y.into_iter().enumerate() {
             for (j, v) in row.into_iter().enumerate() {
                 if keep(i, j) {
-                    let d = &mut dst[to.of(i, j, ch)..];
-                    if add {
-                        v.add_to(d, 1)
-                    } else {
-                        v.store(d, 1)
-                    }
-                }
-            }
-        }
-        return;
-    }
-    // Channels far apart (planar output): one channel's tile at a time, so that consecutive writes
-    // are neighbours in memory (measured: scattering lane by lane cost a third more in wasm32).
-    for q in 0..L::WIDTH {
-        for (i, row) in y.iter().enumerate() {
-            for (j, v) in row.iter().enumerate() {
-                if keep(i, j) {
-                    let d = &mut dst[to.of(i, j, ch + q)];
-                    *d = if add { *d + v.get(q) } else { v.get(q) };
+                    v.store(&mut dst[to.of(i, j, ch)..], to.ch, add);
                 }
             }
         }
@@ -332,7 +280,7 @@ impl Winograd {
             // Lanes run over output channels.
             let from = Place { at: ci * 9, row: 3, col: 1, ch: cin * 9 };
             let to = Place { at: ci * cout, row: ALPHA * cin * cout, col: cin * cout, ch: 1 };
-            per_lane!(cout, transform<6, 3>(&G, w, from, &mut u, to, |_, _| true, false));
+            transform::<6, 3>(&G, w, from, &mut u, to, |_, _| true, false, cout);
         }
         u
     }
@@ -343,7 +291,7 @@ impl Winograd {
         for ci in 0..cin {
             let from = Place { at: ci * cout, row: ALPHA * cin * cout, col: cin * cout, ch: 1 };
             let to = Place { at: ci * 9, row: 3, col: 1, ch: cin * 9 };
-            per_lane!(cout, transform<3, 6>(&GT, du, from, dw, to, |_, _| true, true));
+            transform::<3, 6>(&GT, du, from, dw, to, |_, _| true, true, cout);
         }
     }
 
@@ -368,39 +316,45 @@ impl Winograd {
         }
     }
 
-    /// `V (36, T, Cin) = Bᵀ d B` for every input tile of `x (nb, Cin, H, W)`.
-    fn transform_input(&self, x: &[f32], nb: usize, v: &mut [f32]) {
-        let (c, (hs, ws), t_all) = (self.cin, self.staged(), nb * self.tiles());
-        let mut st = Scratch::new(nb * hs * ws * c); // (nb, hs, ws, Cin)
-        Self::stage(x, nb, c, (c * self.h * self.w, self.h * self.w), (self.h, self.w), (hs, ws), &mut st);
+    /// Calls `f(b, ty, tx, t)` for every tile of `nb` images: image `b`, tile row `ty` and column `tx`,
+    /// `t` its row in the transformed matrices.
+    #[inline(always)]
+    fn each_tile(&self, nb: usize, mut f: impl FnMut(usize, usize, usize, usize)) {
         for b in 0..nb {
             for ty in 0..self.ty {
                 for tx in 0..self.tx {
-                    let t = (b * self.ty + ty) * self.tx + tx;
-                    let from = Place { at: ((b * hs + ty * M) * ws + tx * M) * c, row: ws * c, col: c, ch: 1 };
-                    let to = Place { at: t * c, row: ALPHA * t_all * c, col: t_all * c, ch: 1 };
-                    per_lane!(c, transform<6, 6>(&BT, &st, from, v, to, |_, _| true, false));
+                    f(b, ty, tx, (b * self.ty + ty) * self.tx + tx);
                 }
             }
         }
     }
 
+    /// `out (36, T, c) = P X Pᵀ` for every `C×C` tile `X` of the staged maps `st (nb, hs, ws, c)`, the
+    /// tiles `M` apart.
+    #[allow(clippy::too_many_arguments)]
+    fn transform_staged<const C: usize>(&self, p: &Small, st: &[f32], nb: usize, (hs, ws): (usize, usize), c: usize, out: &mut [f32]) {
+        let t_all = nb * self.tiles();
+        self.each_tile(nb, |b, ty, tx, t| {
+            let from = Place { at: ((b * hs + ty * M) * ws + tx * M) * c, row: ws * c, col: c, ch: 1 };
+            let to = Place { at: t * c, row: ALPHA * t_all * c, col: t_all * c, ch: 1 };
+            transform::<ALPHA, C>(p, st, from, out, to, |_, _| true, false, c);
+        });
+    }
+
+    /// `V (36, T, Cin) = Bᵀ d B` for every input tile of `x (nb, Cin, H, W)`.
+    fn transform_input(&self, x: &[f32], nb: usize, v: &mut [f32]) {
+        let (c, staged) = (self.cin, self.staged());
+        let mut st = Scratch::new(nb * staged.0 * staged.1 * c); // (nb, hs, ws, Cin)
+        Self::stage(x, nb, c, (c * self.h * self.w, self.h * self.w), (self.h, self.w), staged, &mut st);
+        self.transform_staged::<ALPHA>(&BT, &st, nb, staged, c, v);
+    }
+
     /// `E (36, T, Cout) = A e Aᵀ` for every output tile of the output gradient `g (Cout, nb·OH·OW)`.
     fn transform_grad(&self, g: &[f32], nb: usize, e: &mut [f32]) {
-        let (c, p, t_all) = (self.cout, self.oh * self.ow, nb * self.tiles());
-        let (hs, ws) = (self.ty * M, self.tx * M);
-        let mut st = Scratch::new(nb * hs * ws * c); // (nb, hs, ws, Cout)
-        Self::stage(g, nb, c, (p, nb * p), (self.oh, self.ow), (hs, ws), &mut st);
-        for b in 0..nb {
-            for ty in 0..self.ty {
-                for tx in 0..self.tx {
-                    let t = (b * self.ty + ty) * self.tx + tx;
-                    let from = Place { at: ((b * hs + ty * M) * ws + tx * M) * c, row: ws * c, col: c, ch: 1 };
-                    let to = Place { at: t * c, row: ALPHA * t_all * c, col: t_all * c, ch: 1 };
-                    per_lane!(c, transform<6, 4>(&A, &st, from, e, to, |_, _| true, false));
-                }
-            }
-        }
+        let (c, p, staged) = (self.cout, self.oh * self.ow, (self.ty * M, self.tx * M));
+        let mut st = Scratch::new(nb * staged.0 * staged.1 * c); // (nb, hs, ws, Cout)
+        Self::stage(g, nb, c, (p, nb * p), (self.oh, self.ow), staged, &mut st);
+        self.transform_staged::<M>(&A, &st, nb, staged, c, e);
     }
 
     /// The forward pass for `nb` images `x (nb, Cin, H, W)` with the transformed filters `u`: writes
@@ -424,17 +378,12 @@ impl Winograd {
     fn transform_output(&self, m: &[f32], nb: usize, y: &mut [f32]) {
         let (cout, t_all) = (self.cout, nb * self.tiles());
         let (p, n, (oh, ow)) = (self.oh * self.ow, nb * self.oh * self.ow, (self.oh, self.ow));
-        for b in 0..nb {
-            for ty in 0..self.ty {
-                for tx in 0..self.tx {
-                    let t = (b * self.ty + ty) * self.tx + tx;
-                    let from = Place { at: t * cout, row: ALPHA * t_all * cout, col: t_all * cout, ch: 1 };
-                    let to = Place { at: b * p + ty * M * ow + tx * M, row: ow, col: 1, ch: n };
-                    let keep = |i, j| ty * M + i < oh && tx * M + j < ow;
-                    per_lane!(cout, transform<4, 6>(&AT, m, from, y, to, keep, false));
-                }
-            }
-        }
+        self.each_tile(nb, |b, ty, tx, t| {
+            let from = Place { at: t * cout, row: ALPHA * t_all * cout, col: t_all * cout, ch: 1 };
+            let to = Place { at: b * p + ty * M * ow + tx * M, row: ow, col: 1, ch: n };
+            let keep = |i, j| ty * M + i < oh && tx * M + j < ow;
+            transform::<M, ALPHA>(&AT, m, from, y, to, keep, false, cout);
+        });
     }
 
     /// The backward pass for `nb` images `x (nb, Cin, H, W)` whose output gradient (before the bias) is
@@ -461,17 +410,12 @@ impl Winograd {
         // B dV Bᵀ per tile, added onto the input positions it covers (tiles overlap by two rows and
         // columns; positions in the zero padding are dropped).
         let (hw, (h, w)) = (self.h * self.w, (self.h, self.w));
-        for b in 0..nb {
-            for ty in 0..self.ty {
-                for tx in 0..self.tx {
-                    let t = (b * self.ty + ty) * self.tx + tx;
-                    let from = Place { at: t * cin, row: ALPHA * t_all * cin, col: t_all * cin, ch: 1 };
-                    let to = Place { at: b * cin * hw + ty * M * w + tx * M, row: w, col: 1, ch: hw };
-                    let keep = |i, j| ty * M + i < h && tx * M + j < w;
-                    per_lane!(cin, transform<6, 6>(&B, &v, from, dx, to, keep, true));
-                }
-            }
-        }
+        self.each_tile(nb, |b, ty, tx, t| {
+            let from = Place { at: t * cin, row: ALPHA * t_all * cin, col: t_all * cin, ch: 1 };
+            let to = Place { at: b * cin * hw + ty * M * w + tx * M, row: w, col: 1, ch: hw };
+            let keep = |i, j| ty * M + i < h && tx * M + j < w;
+            transform::<ALPHA, ALPHA>(&B, &v, from, dx, to, keep, true, cin);
+        });
     }
 
     /// Values of the transformed weight gradient `du`.
