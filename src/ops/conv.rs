@@ -2,8 +2,8 @@
 //! fused in, as im2col + gemm, or, for the 3×3 layers with enough input channels, with Winograd's
 //! F(4×4, 3×3) ([`super::winograd`]: 2.3–3.4× fewer multiplications in all three products; the cnn
 //! trains ~1.7× as fast in wasm32, the default there, see [`WINOGRAD_BY_DEFAULT`]). Both paths share
-//! the chunking, the bias/activation/pooling pass and the gradient masking below; only the products
-//! differ.
+//! the chunking and the gradient masking below; Winograd adds the bias, applies the activation and
+//! pools each output tile while it is in registers, im2col in a pass over the product.
 //!
 //! Shapes: input `x (B, Cin, H, W)`, weight `w (Cout, Cin, KH, KW)` (PyTorch's layout), bias
 //! `b (Cout)`, output `(B, Cout, OH, OW)` with `OH = H - KH + 1`, `OW = W - KW + 1`. With
@@ -31,7 +31,7 @@
 //! order.
 
 use super::pool::pool_rows;
-use super::winograd::Winograd;
+use super::winograd::{Output, Winograd};
 use super::{check_f32_cpu, cpu_f32, f32_data, matmul, needs_grad, run_jobs, Activation, Mat, Scratch};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
@@ -322,15 +322,19 @@ impl Conv2d {
             let nb = chunk.min(nimg - b0);
             let n = nb * p;
             let images = &x[(first + b0) * g.image_len()..][..nb * g.image_len()];
-            let mut y = Scratch::new(cout * n); // (Cout, nb·P)
-            match kernel {
-                Kernel::Im2col(w) => {
-                    let mut cols = Scratch::new(k * n); // (K, nb·P)
-                    g.im2col(images, nb, &mut cols);
-                    matmul(&mut y, cout, n, k, Mat::rows(w, k), Mat::rows(&cols, n), false, false);
+            let w = match kernel {
+                Kernel::Im2col(w) => w,
+                Kernel::Winograd(plan, u) => {
+                    // Winograd finishes each output tile in place (bias, activation, pooling).
+                    let (out, winners) = (&mut out[b0 * cout * q..][..nb * cout * q], winners.as_deref_mut().map(|w| &mut w[b0 * cout * q..][..nb * cout * q]));
+                    plan.forward(u, images, nb, Output { out, winners, bias, activation: self.activation, pool: self.pool.is_some() });
+                    continue;
                 }
-                Kernel::Winograd(plan, u) => plan.forward(u, images, nb, &mut y),
-            }
+            };
+            let mut cols = Scratch::new(k * n); // (K, nb·P)
+            g.im2col(images, nb, &mut cols);
+            let mut y = Scratch::new(cout * n); // (Cout, nb·P)
+            matmul(&mut y, cout, n, k, Mat::rows(w, k), Mat::rows(&cols, n), false, false);
             // (Cout, nb·P) → (nb, Cout, oh, ow), pooling, adding the bias and applying the activation.
             for b in 0..nb {
                 let at = (b0 + b) * cout * q;

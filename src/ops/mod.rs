@@ -28,6 +28,7 @@
 mod activation;
 mod batch_norm;
 mod conv;
+mod lanes;
 mod linear;
 mod pool;
 mod winograd;

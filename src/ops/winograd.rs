@@ -31,7 +31,8 @@
 //! Matrices from Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (2016), with the
 //! interpolation points 0, ±1, ±2, ∞.
 
-use super::{matmul, Mat, Scratch};
+use super::lanes::L4;
+use super::{matmul, Activation, Mat, Scratch};
 
 /// Output tile side (`m` of F(m×m, 3×3)).
 const M: usize = 4;
@@ -112,38 +113,6 @@ const B: Small = BT.t();
 const A: Small = AT.t();
 const GT: Small = G.t();
 
-/// Four channels: the array operations compile to one 128-bit SIMD instruction each (SIMD128 in
-/// wasm32, SSE natively).
-#[derive(Clone, Copy)]
-struct L4([f32; 4]);
-
-impl L4 {
-    /// `-0.0`: the identity of addition (`-0.0 + x == x` for every `x`, so the compiler drops it).
-    const NEG_ZERO: Self = L4([-0.0; 4]);
-
-    /// `self + c·x`.
-    #[inline(always)]
-    fn add_scaled(self, x: Self, c: f32) -> Self {
-        let (a, b) = (self.0, x.0);
-        L4([a[0] + c * b[0], a[1] + c * b[1], a[2] + c * b[2], a[3] + c * b[3]])
-    }
-
-    /// Loads `src[0], src[stride], …`.
-    #[inline(always)]
-    fn load(src: &[f32], stride: usize) -> Self {
-        L4([src[0], src[stride], src[2 * stride], src[3 * stride]])
-    }
-
-    /// Stores to (or, with `add`, adds onto) `dst[0], dst[stride], …`.
-    #[inline(always)]
-    fn store(self, dst: &mut [f32], stride: usize, add: bool) {
-        for (i, v) in self.0.into_iter().enumerate() {
-            let d = &mut dst[i * stride];
-            *d = if add { *d + v } else { v };
-        }
-    }
-}
-
 /// `P x` for an `(R, C)` matrix `P`. Inlined with a constant `P`, the zero entries vanish and the
 /// ±1 entries become plain additions and subtractions.
 #[inline(always)]
@@ -198,6 +167,19 @@ impl Place {
     fn of(&self, i: usize, j: usize, ch: usize) -> usize {
         self.at + i * self.row + j * self.col + ch * self.ch
     }
+}
+
+/// Where [`Winograd::forward`] writes: the layer's finished output `out (nb, Cout, oh, ow)`, that is
+/// `act(conv + bias)`, or with `pool` `act(max of each 2×2 window + bias)` with `oh, ow` half the
+/// convolution's (rounded down), and then each window's winner (0–3, as
+/// [`super::pool::window_max`]) in `winners (nb, Cout, oh, ow)` when given. (`pool(act(y + b)) = act(pool(y) + b)`, as
+/// the activation is monotonic.)
+pub(super) struct Output<'a> {
+    pub out: &'a mut [f32],
+    pub winners: Option<&'a mut [u8]>,
+    pub bias: &'a [f32],
+    pub activation: Activation,
+    pub pool: bool,
 }
 
 /// For each block of four of the `channels` (a multiple of four, see [`Winograd::plan`]): loads a
@@ -357,9 +339,9 @@ impl Winograd {
         self.transform_staged::<M>(&A, &st, nb, staged, c, e);
     }
 
-    /// The forward pass for `nb` images `x (nb, Cin, H, W)` with the transformed filters `u`: writes
-    /// `y (Cout, nb·OH·OW)` (no bias), the column layout of the im2col path.
-    pub(super) fn forward(&self, u: &[f32], x: &[f32], nb: usize, y: &mut [f32]) {
+    /// The forward pass for `nb` images `x (nb, Cin, H, W)` with the transformed filters `u`: writes the
+    /// finished layer output into `out` (see [`Output`]).
+    pub(super) fn forward(&self, u: &[f32], x: &[f32], nb: usize, out: Output) {
         let (cin, cout, t_all) = (self.cin, self.cout, nb * self.tiles());
         let mut v = Scratch::new(XI * t_all * cin);
         self.transform_input(x, nb, &mut v);
@@ -369,20 +351,60 @@ impl Winograd {
             let (vx, ux) = (&v[xi * t_all * cin..][..t_all * cin], &u[xi * cin * cout..][..cin * cout]);
             matmul(&mut m[xi * t_all * cout..][..t_all * cout], t_all, cout, cin, Mat::rows(vx, cin), Mat::rows(ux, cout), false, false);
         }
-        self.transform_output(&m, nb, y);
+        self.transform_output(&m, nb, out);
     }
 
-    /// `Y = Aᵀ M A` per tile of `m (36, T, Cout)`, into `y (Cout, nb, OH, OW)`; values past the output
-    /// are dropped.
+    /// `Y = Aᵀ M A` per tile of `m (36, T, Cout)`, finished as `out` asks (bias, activation and pooling
+    /// applied to the tile while it is in registers: a 4×4 tile holds whole 2×2 windows, as tiles start
+    /// at even positions); values past the output are dropped.
     #[inline(never)]
-    fn transform_output(&self, m: &[f32], nb: usize, y: &mut [f32]) {
+    fn transform_output(&self, m: &[f32], nb: usize, out: Output) {
         let (cout, t_all) = (self.cout, nb * self.tiles());
-        let (p, n, (oh, ow)) = (self.oh * self.ow, nb * self.oh * self.ow, (self.oh, self.ow));
+        let Output { out, mut winners, bias, activation, pool } = out;
+        let (oh, ow) = if pool { (self.oh / 2, self.ow / 2) } else { (self.oh, self.ow) };
+        let q = oh * ow; // output values per image and channel
         self.each_tile(nb, |b, ty, tx, t| {
             let from = Place { at: t * cout, row: ALPHA * t_all * cout, col: t_all * cout, ch: 1 };
-            let to = Place { at: b * p + ty * M * ow + tx * M, row: ow, col: 1, ch: n };
-            let keep = |i, j| ty * M + i < oh && tx * M + j < ow;
-            transform::<M, ALPHA>(&AT, m, from, y, to, keep, false, cout);
+            for ch in (0..cout).step_by(4) {
+                let mut x = [[L4::NEG_ZERO; ALPHA]; ALPHA];
+                for (k, row) in x.iter_mut().enumerate() {
+                    for (l, v) in row.iter_mut().enumerate() {
+                        *v = L4::load(&m[from.of(k, l, ch)..], from.ch);
+                    }
+                }
+                let y = sandwich::<M, ALPHA>(&AT, x);
+                let bias = L4::load(&bias[ch..], 1);
+                let plane = (b * cout + ch) * q; // out[b, ch, 0, 0]; lanes are planes q apart
+                if !pool {
+                    for (i, row) in y.into_iter().enumerate() {
+                        for (j, v) in row.into_iter().enumerate() {
+                            let (oy, ox) = (ty * M + i, tx * M + j);
+                            if oy < oh && ox < ow {
+                                v.add(bias).activate(activation).store(&mut out[plane + oy * ow + ox..], q, false);
+                            }
+                        }
+                    }
+                    continue;
+                }
+                // The tile's four 2×2 windows (pooled positions past the pooled output are dropped).
+                for wy in 0..M / 2 {
+                    for wx in 0..M / 2 {
+                        let (py, px) = (ty * M / 2 + wy, tx * M / 2 + wx);
+                        if py >= oh || px >= ow {
+                            continue;
+                        }
+                        let (top, bottom) = (y[2 * wy], y[2 * wy + 1]);
+                        let (best, won) = L4::window_max(top[2 * wx], top[2 * wx + 1], bottom[2 * wx], bottom[2 * wx + 1]);
+                        let at = plane + py * ow + px;
+                        best.add(bias).activate(activation).store(&mut out[at..], q, false);
+                        if let Some(w) = winners.as_deref_mut() {
+                            for (l, &i) in won.iter().enumerate() {
+                                w[at + l * q] = i;
+                            }
+                        }
+                    }
+                }
+            }
         });
     }
 
@@ -429,6 +451,8 @@ mod tests {
     //! Winograd against a direct convolution in `f64`: the forward pass, the weight gradient and the
     //! input gradient, on sizes that are and are not whole tiles.
     use super::*;
+    use crate::ops::pool::pool_rows;
+    use crate::ops::relu1;
     use crate::rng::Rng;
 
     /// `y[b, co, oy, ox] = Σ x[b, ci, oy+ky, ox+kx] · w[co, ci, ky, kx]`, and for an output gradient
@@ -479,11 +503,25 @@ mod tests {
             let g = rng.uniform_vec(cout * nb * oh * ow, -1.0, 1.0);
             let [ry, rdw, rdx] = direct(&x, &w, &g, dims);
             let u = plan.filters(&w);
-            let mut y = vec![0f32; cout * nb * oh * ow]; // (Cout, nb, OH, OW)
-            plan.forward(&u, &x, nb, &mut y);
-            // The reference is (nb, Cout, OH, OW).
-            let p = oh * ow;
-            let y_nchw: Vec<f32> = (0..y.len()).map(|i| y[(i / p % cout * nb + i / (cout * p)) * p + i % p]).collect();
+            let mut y_nchw = vec![0f32; nb * cout * oh * ow]; // (nb, Cout, OH, OW)
+            let zero = vec![0f32; cout];
+            plan.forward(&u, &x, nb, Output { out: &mut y_nchw, winners: None, bias: &zero, activation: Activation::Identity, pool: false });
+            // The finish fused into the output transform (bias, ReLU, 2×2 max-pool and its winners) must
+            // give exactly what the same steps give on the plain output.
+            let bias = rng.uniform_vec(cout, -1.0, 1.0);
+            let (ph, pw) = (oh / 2, ow / 2);
+            let (mut pooled, mut won) = (vec![0f32; nb * cout * ph * pw], vec![9u8; nb * cout * ph * pw]);
+            plan.forward(&u, &x, nb, Output { out: &mut pooled, winners: Some(&mut won), bias: &bias, activation: Activation::Relu, pool: true });
+            let (mut expect, mut expect_won) = (vec![0f32; pooled.len()], vec![0u8; pooled.len()]);
+            for (i, ((plane, dst), wins)) in y_nchw.chunks_exact(oh * ow).zip(expect.chunks_exact_mut(ph * pw)).zip(expect_won.chunks_exact_mut(ph * pw)).enumerate() {
+                let bc = bias[i % cout];
+                pool_rows(plane, ow, dst, pw, Some(wins), |m| relu1(m + bc));
+            }
+            assert!(pooled == expect && won == expect_won, "{dims:?}: fused bias + ReLU + pool differs");
+            let mut activated = vec![0f32; y_nchw.len()];
+            plan.forward(&u, &x, nb, Output { out: &mut activated, winners: None, bias: &bias, activation: Activation::Relu, pool: false });
+            let expect: Vec<f32> = y_nchw.iter().enumerate().map(|(i, &v)| relu1(v + bias[i / (oh * ow) % cout])).collect();
+            assert!(activated == expect, "{dims:?}: fused bias + ReLU differs");
             let (mut du, mut dw, mut dx) = (vec![0f32; plan.du_len()], vec![0f32; w.len()], vec![0f32; x.len()]);
             plan.backward(&u, &x, &g, nb, &mut du, Some(&mut dx));
             plan.filter_grad(&du, &mut dw);

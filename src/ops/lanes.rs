@@ -1,0 +1,187 @@
+//! [`L4`]: four `f32` lanes for the Winograd tile transforms, with one implementation per target:
+//! SIMD128 intrinsics in wasm32 builds with `+simd128`, plain arrays elsewhere (natively, where the
+//! compiler vectorises them to SSE, and in the no-SIMD wasm32 fallback).
+//!
+//! Why intrinsics in wasm32: with `[f32; 4]` arrays, LLVM's vectoriser kept a 6×6 tile of lanes in
+//! stack memory (scalar copies, then vector loads) and mixed lanes of different vectors with
+//! shuffles; the output transform then cost a sixth of an inference pass. Both implementations do
+//! the same IEEE operations in the same order, so results are bit for bit the same either way.
+
+use super::Activation;
+
+pub(super) use imp::L4;
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod imp {
+    use super::Activation;
+    use core::arch::wasm32::*;
+
+    /// Four `f32` lanes in one SIMD128 register.
+    #[derive(Clone, Copy)]
+    pub(in crate::ops) struct L4(v128);
+
+    impl L4 {
+        /// `-0.0`: the identity of addition (`-0.0 + x == x` for every `x`, so the compiler drops it).
+        pub(in crate::ops) const NEG_ZERO: Self = L4(f32x4(-0.0, -0.0, -0.0, -0.0));
+
+        /// `self + c·x`, where `c` is a constant once inlined: `±1` become an addition or a
+        /// subtraction (exact either way: `1·x == x`).
+        #[inline(always)]
+        pub(in crate::ops) fn add_scaled(self, x: Self, c: f32) -> Self {
+            L4(if c == 1.0 {
+                f32x4_add(self.0, x.0)
+            } else if c == -1.0 {
+                f32x4_sub(self.0, x.0)
+            } else {
+                f32x4_add(self.0, f32x4_mul(f32x4_splat(c), x.0))
+            })
+        }
+
+        /// `self + x`.
+        #[inline(always)]
+        pub(in crate::ops) fn add(self, x: Self) -> Self {
+            L4(f32x4_add(self.0, x.0))
+        }
+
+        /// The activation of each lane. (`pmax(0, x)` is `0 < x ? x : 0`, exactly ReLU's compare.)
+        #[inline(always)]
+        pub(in crate::ops) fn activate(self, act: Activation) -> Self {
+            match act {
+                Activation::Identity => self,
+                Activation::Relu => L4(f32x4_pmax(f32x4_splat(0.0), self.0)),
+            }
+        }
+
+        /// Loads `src[0], src[stride], …` (one vector load when `stride` is 1).
+        #[inline(always)]
+        pub(in crate::ops) fn load(src: &[f32], stride: usize) -> Self {
+            if stride == 1 {
+                let s = &src[..4];
+                // SAFETY: `s` holds four f32s; v128 loads need no alignment.
+                L4(unsafe { v128_load(s.as_ptr() as *const v128) })
+            } else {
+                L4(f32x4(src[0], src[stride], src[2 * stride], src[3 * stride]))
+            }
+        }
+
+        /// Stores to (or, with `add`, adds onto) `dst[0], dst[stride], …`.
+        #[inline(always)]
+        pub(in crate::ops) fn store(self, dst: &mut [f32], stride: usize, add: bool) {
+            if stride == 1 {
+                let d = &mut dst[..4];
+                let v = if add { f32x4_add(Self::load(d, 1).0, self.0) } else { self.0 };
+                // SAFETY: `d` holds four f32s; v128 stores need no alignment.
+                unsafe { v128_store(d.as_mut_ptr() as *mut v128, v) };
+                return;
+            }
+            let lanes = [f32x4_extract_lane::<0>(self.0), f32x4_extract_lane::<1>(self.0), f32x4_extract_lane::<2>(self.0), f32x4_extract_lane::<3>(self.0)];
+            for (i, v) in lanes.into_iter().enumerate() {
+                let d = &mut dst[i * stride];
+                *d = if add { *d + v } else { v };
+            }
+        }
+
+        /// Per lane, the first maximum of the 2×2 window `[a, b]` over `[c, d]` and its position (0–3),
+        /// with the compares of [`super::super::pool::window_max`].
+        #[inline(always)]
+        pub(in crate::ops) fn window_max(a: Self, b: Self, c: Self, d: Self) -> (Self, [u8; 4]) {
+            let (a, b, c, d) = (a.0, b.0, c.0, d.0);
+            let b_wins = f32x4_gt(b, a);
+            let (top, top_i) = (v128_bitselect(b, a, b_wins), v128_and(b_wins, i32x4_splat(1)));
+            let d_wins = f32x4_gt(d, c);
+            let (bottom, bottom_i) = (v128_bitselect(d, c, d_wins), v128_bitselect(i32x4_splat(3), i32x4_splat(2), d_wins));
+            let bottom_wins = f32x4_gt(bottom, top);
+            let (best, i) = (v128_bitselect(bottom, top, bottom_wins), v128_bitselect(bottom_i, top_i, bottom_wins));
+            let lanes = [i32x4_extract_lane::<0>(i), i32x4_extract_lane::<1>(i), i32x4_extract_lane::<2>(i), i32x4_extract_lane::<3>(i)];
+            (L4(best), lanes.map(|l| l as u8))
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod imp {
+    use super::super::pool::window_max;
+    use super::Activation;
+
+    /// Four `f32` lanes: the array operations compile to one SSE instruction each natively.
+    #[derive(Clone, Copy)]
+    pub(in crate::ops) struct L4([f32; 4]);
+
+    impl L4 {
+        /// `-0.0`: the identity of addition (`-0.0 + x == x` for every `x`, so the compiler drops it).
+        pub(in crate::ops) const NEG_ZERO: Self = L4([-0.0; 4]);
+
+        /// `self + c·x`.
+        #[inline(always)]
+        pub(in crate::ops) fn add_scaled(self, x: Self, c: f32) -> Self {
+            let (a, b) = (self.0, x.0);
+            L4([a[0] + c * b[0], a[1] + c * b[1], a[2] + c * b[2], a[3] + c * b[3]])
+        }
+
+        /// `self + x`.
+        #[inline(always)]
+        pub(in crate::ops) fn add(self, x: Self) -> Self {
+            let (a, b) = (self.0, x.0);
+            L4([a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]])
+        }
+
+        /// The activation of each lane.
+        #[inline(always)]
+        pub(in crate::ops) fn activate(self, act: Activation) -> Self {
+            L4(self.0.map(|v| act.apply(v)))
+        }
+
+        /// Loads `src[0], src[stride], …`.
+        #[inline(always)]
+        pub(in crate::ops) fn load(src: &[f32], stride: usize) -> Self {
+            L4([src[0], src[stride], src[2 * stride], src[3 * stride]])
+        }
+
+        /// Stores to (or, with `add`, adds onto) `dst[0], dst[stride], …`.
+        #[inline(always)]
+        pub(in crate::ops) fn store(self, dst: &mut [f32], stride: usize, add: bool) {
+            for (i, v) in self.0.into_iter().enumerate() {
+                let d = &mut dst[i * stride];
+                *d = if add { *d + v } else { v };
+            }
+        }
+
+        /// Per lane, the first maximum of the 2×2 window `[a, b]` over `[c, d]` and its position (0–3),
+        /// as [`window_max`].
+        #[inline(always)]
+        pub(in crate::ops) fn window_max(a: Self, b: Self, c: Self, d: Self) -> (Self, [u8; 4]) {
+            let (mut best, mut won) = ([0f32; 4], [0u8; 4]);
+            for l in 0..4 {
+                (won[l], best[l]) = window_max(a.0[l], b.0[l], c.0[l], d.0[l]);
+            }
+            (L4(best), won)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lanes(v: L4) -> [f32; 4] {
+        let mut out = [0f32; 4];
+        v.store(&mut out, 1, false);
+        out
+    }
+
+    #[test]
+    fn lane_operations() {
+        let (a, b) = (L4::load(&[1.0, -2.0, 3.0, -0.0], 1), L4::load(&[10.0, 0.0, 20.0, 0.0, 30.0, 0.0, 40.0], 2));
+        assert_eq!(lanes(a.add(b)), [11.0, 18.0, 33.0, 40.0]);
+        assert_eq!(lanes(a.add_scaled(b, -1.0)), [-9.0, -22.0, -27.0, -40.0]);
+        assert_eq!(lanes(a.add_scaled(b, 0.5)), [6.0, 8.0, 18.0, 20.0]);
+        assert_eq!(lanes(a.activate(Activation::Relu)), [1.0, 0.0, 3.0, 0.0]);
+        let mut strided = [1.0f32; 7];
+        a.store(&mut strided, 2, true);
+        assert_eq!(strided, [2.0, 1.0, -1.0, 1.0, 4.0, 1.0, 1.0]);
+        // Ties go to the first of the window (top-left, top-right, bottom-left, bottom-right).
+        let w = |v: [f32; 4]| L4::load(&v, 1);
+        let (best, won) = L4::window_max(w([1.0, 5.0, 2.0, 7.0]), w([2.0, 5.0, 2.0, 7.0]), w([3.0, 1.0, 2.0, 7.0]), w([0.0, 6.0, 9.0, 7.0]));
+        assert_eq!((lanes(best), won), ([3.0, 6.0, 9.0, 7.0], [2, 3, 3, 0]));
+    }
+}
