@@ -113,3 +113,33 @@ fn idx_and_drawings() {
     assert!(preprocess_drawing(u8s(&vec![255u8; 100 * 100]), 100, 100, 1).unwrap().is_none());
     assert!(preprocess_drawing(u8s(&canvas), 99, 100, 1).is_err());
 }
+
+/// In wasm32 the Winograd path runs on SIMD128 intrinsics (`ops::lanes`), which native tests never
+/// compile: its pooled, ReLU'd output and all three gradients must match im2col's here too.
+#[wasm_bindgen_test]
+fn winograd_matches_im2col_in_the_browser() {
+    use candle_core::{Device, Tensor, Var};
+    use inkling::ops::{conv2d_with, Activation};
+    let mut rng = inkling::rng::Rng::new(4);
+    // The cnn's conv2 (13×13 → 11×11, pooled to 5×5, odd row dropped) on 3 images.
+    let (b, cin, h, cout) = (3, 32, 13, 64);
+    let mut var = |dims: &[usize], lo, hi| Var::from_tensor(&Tensor::from_vec(rng.uniform_vec(dims.iter().product(), lo, hi), dims, &Device::Cpu).unwrap()).unwrap();
+    let (x, w, bias) = (var(&[b, cin, h, h], 0.0, 2.0), var(&[cout, cin, 3, 3], -0.2, 0.2), var(&[cout], -0.5, 0.5));
+    let r = var(&[b, cout, 5, 5], -1.0, 1.0);
+    let run = |winograd: bool| {
+        let out = conv2d_with(&x, &w, &bias, Activation::Relu, true, winograd).unwrap();
+        let grads = (&out * r.as_tensor()).unwrap().sum_all().unwrap().backward().unwrap();
+        let mut values = vec![out.flatten_all().unwrap().to_vec1::<f32>().unwrap()];
+        for v in [&x, &w, &bias] {
+            values.push(grads.get(v).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap());
+        }
+        values
+    };
+    let (ours, reference) = (run(true), run(false));
+    for (what, (a, b)) in ["output", "dx", "dw", "dbias"].iter().zip(ours.iter().zip(&reference)) {
+        let scale = b.iter().fold(1f32, |m, v| m.max(v.abs()));
+        let d = a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0f32, f32::max) / scale;
+        assert!(d < 1e-4, "{what}: Winograd differs from im2col by {d}");
+    }
+    assert!(ours[0].iter().any(|&v| v > 0.0) && ours[0].iter().any(|&v| v == 0.0), "ReLU should both pass and clip values");
+}
