@@ -126,8 +126,8 @@ fn winograd_matches_im2col_in_the_browser() {
     let mut var = |dims: &[usize], lo, hi| Var::from_tensor(&Tensor::from_vec(rng.uniform_vec(dims.iter().product(), lo, hi), dims, &Device::Cpu).unwrap()).unwrap();
     let (x, w, bias) = (var(&[b, cin, h, h], 0.0, 2.0), var(&[cout, cin, 3, 3], -0.2, 0.2), var(&[cout], -0.5, 0.5));
     let r = var(&[b, cout, 5, 5], -1.0, 1.0);
-    let run = |winograd: bool| {
-        let out = conv2d_with(&x, &w, &bias, Activation::Relu, true, winograd).unwrap();
+    let run = |fast: bool| {
+        let out = conv2d_with(&x, &w, &bias, Activation::Relu, true, fast).unwrap();
         let grads = (&out * r.as_tensor()).unwrap().sum_all().unwrap().backward().unwrap();
         let mut values = vec![out.flatten_all().unwrap().to_vec1::<f32>().unwrap()];
         for v in [&x, &w, &bias] {

@@ -1,9 +1,11 @@
 //! [`conv2d`]: a k×k, stride-1, unpadded ("valid") 2-D convolution with the bias and an optional ReLU
 //! fused in, as im2col + gemm, or, for the 3×3 layers with enough input channels, with Winograd's
 //! F(4×4, 3×3) ([`super::winograd`]: 2.3–3.4× fewer multiplications in all three products; the cnn
-//! trains ~1.7× as fast in wasm32, the default there, see [`WINOGRAD_BY_DEFAULT`]). Both paths share
-//! the chunking and the gradient masking below; Winograd adds the bias, applies the activation and
-//! pools each output tile while it is in registers, im2col in a pass over the product.
+//! trains ~1.7× as fast in wasm32, the default there, see [`FAST_KERNELS_BY_DEFAULT`]), and, for the
+//! forward pass of a layer on one input channel, a direct kernel ([`super::direct`]). The paths share
+//! the chunking and the gradient masking below; Winograd and the direct kernel add the bias, apply
+//! the activation and pool each output value while it is in registers, im2col in a pass over the
+//! product.
 //!
 //! Shapes: input `x (B, Cin, H, W)`, weight `w (Cout, Cin, KH, KW)` (PyTorch's layout), bias
 //! `b (Cout)`, output `(B, Cout, OH, OW)` with `OH = H - KH + 1`, `OW = W - KW + 1`. With
@@ -31,7 +33,8 @@
 //! order.
 
 use super::pool::pool_rows;
-use super::winograd::{Output, Winograd};
+use super::direct::Direct;
+use super::winograd::Winograd;
 use super::{check_f32_cpu, cpu_f32, f32_data, matmul, needs_grad, run_jobs, Activation, Mat, Scratch};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
@@ -43,11 +46,13 @@ use std::sync::Mutex;
 /// were no better.)
 const COLS_PER_CHUNK: usize = 1 << 16;
 
-/// Whether [`conv2d`] and [`conv2d_pool2x2`] use Winograd for the 3×3 layers that it suits: in wasm32
-/// only. Measured on the cnn: in wasm32 (gemm's 4-wide SIMD128 kernel, no FMA) training runs ~1.7× and
-/// inference ~1.5× as fast with it; natively gemm's AVX2 + FMA kernel makes im2col the faster path
-/// (CLI training ~2,900 against ~2,500 samples/s on 2 threads). [`conv2d_with`] picks explicitly.
-pub const WINOGRAD_BY_DEFAULT: bool = cfg!(target_arch = "wasm32");
+/// Whether [`conv2d`] and [`conv2d_pool2x2`] use the fast kernels (Winograd for the 3×3 layers with
+/// ≥ 8 input channels, the direct kernel of [`super::direct`] for 3×3 layers on one input channel)
+/// where they apply: in wasm32 only. Measured on the cnn: in wasm32 (gemm's 4-wide SIMD128 kernel, no
+/// FMA) Winograd made training ~1.7× and inference ~1.5× as fast; natively gemm's AVX2 + FMA kernel
+/// makes im2col the faster path (CLI training ~2,900 against ~2,500 samples/s on 2 threads).
+/// [`conv2d_with`] picks explicitly.
+pub const FAST_KERNELS_BY_DEFAULT: bool = cfg!(target_arch = "wasm32");
 
 /// Most jobs a convolution is split into (groups of chunks). Fixed, not the thread count, so that the
 /// order of the gradient sums, and with it every result, is the same on any machine. One in wasm32,
@@ -130,6 +135,34 @@ impl Geometry {
         }
     }
 
+    /// The im2col forward pass of `nb` images `x (nb, Cin, H, W)`: `y (Cout, nb·P) = w (Cout, K) · cols
+    /// (K, nb·P)`, then bias, activation and pooling in one pass into `finish`.
+    fn forward(&self, w: &[f32], x: &[f32], nb: usize, finish: Output) {
+        let (k, p, n, cout) = (self.k(), self.p(), nb * self.p(), self.cout);
+        let Output { out, mut winners, bias, activation, pool } = finish;
+        let mut cols = Scratch::new(k * n); // (K, nb·P)
+        self.im2col(x, nb, &mut cols);
+        let mut y = Scratch::new(cout * n); // (Cout, nb·P)
+        matmul(&mut y, cout, n, k, Mat::rows(w, k), Mat::rows(&cols, n), false, false);
+        // (Cout, nb·P) → (nb, Cout, oh, ow), pooling, adding the bias and applying the activation.
+        let ow = if pool { self.ow / 2 } else { self.ow };
+        let q = out.len() / (nb * cout); // output values per image and channel
+        for b in 0..nb {
+            for co in 0..cout {
+                let (src, bc, at) = (&y[co * n + b * p..][..p], bias[co], (b * cout + co) * q);
+                let dst = &mut out[at..][..q];
+                if !pool {
+                    for (d, &s) in dst.iter_mut().zip(src) {
+                        *d = activation.apply(s + bc);
+                    }
+                    continue;
+                }
+                let wins = winners.as_deref_mut().map(|w| &mut w[at..][..q]);
+                pool_rows(src, self.ow, dst, ow, wins, |m| activation.apply(m + bc));
+            }
+        }
+    }
+
     /// col2im: adds `dcols (K, nb·P)` onto the input gradient `dx (nb, Cin, H, W)` (the transpose of
     /// [`Geometry::im2col`]).
     fn col2im(&self, dcols: &[f32], nb: usize, dx: &mut [f32]) {
@@ -162,14 +195,15 @@ pub struct Conv2d {
     pool: Option<Mutex<Vec<u8>>>,
     /// Whether the forward pass records the pooling positions.
     record: bool,
-    /// Whether 3×3 layers go through Winograd (when [`Winograd::plan`] accepts them).
-    winograd: bool,
+    /// Whether 3×3 layers go through the fast kernels (where [`Winograd::plan`] or [`Direct::plan`]
+    /// accepts them).
+    fast: bool,
 }
 
 impl Conv2d {
     /// The op `act(conv2d(x, w) + b)`, 2×2-max-pooled when `pool`.
     pub fn new(activation: Activation, pool: bool) -> Self {
-        Self { activation, pool: pool.then(|| Mutex::new(Vec::new())), record: true, winograd: WINOGRAD_BY_DEFAULT }
+        Self { activation, pool: pool.then(|| Mutex::new(Vec::new())), record: true, fast: FAST_KERNELS_BY_DEFAULT }
     }
 }
 
@@ -177,19 +211,21 @@ impl Conv2d {
 /// padding, output `(B, Cout, H-KH+1, W-KW+1)`. Differentiable in all three arguments; no input
 /// gradient is computed when `x` does not need one.
 pub fn conv2d(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation) -> Result<Tensor> {
-    conv2d_with(x, w, b, activation, false, WINOGRAD_BY_DEFAULT)
+    conv2d_with(x, w, b, activation, false, FAST_KERNELS_BY_DEFAULT)
 }
 
 /// [`conv2d`] followed by a 2×2 max-pool with stride 2 (as [`super::max_pool2x2`]), in one op: output
 /// `(B, Cout, (H-KH+1)/2, (W-KW+1)/2)`.
 pub fn conv2d_pool2x2(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation) -> Result<Tensor> {
-    conv2d_with(x, w, b, activation, true, WINOGRAD_BY_DEFAULT)
+    conv2d_with(x, w, b, activation, true, FAST_KERNELS_BY_DEFAULT)
 }
 
-/// [`conv2d`] (or, with `pool`, [`conv2d_pool2x2`]) with the algorithm chosen explicitly: with
-/// `winograd`, 3×3 layers with at least 8 input channels (in multiples of four) go through Winograd,
-/// the rest through im2col either way. For tests and benchmarks of both paths on one platform.
-pub fn conv2d_with(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, pool: bool, winograd: bool) -> Result<Tensor> {
+/// [`conv2d`] (or, with `pool`, [`conv2d_pool2x2`]) with the algorithm chosen explicitly: with `fast`,
+/// 3×3 layers with at least 8 input channels (in multiples of four) go through Winograd, and the
+/// forward pass of 3×3 layers on one input channel (four output channels at a time) through the
+/// direct kernel; the rest through im2col either way. For tests and benchmarks of all paths on one
+/// platform.
+pub fn conv2d_with(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, pool: bool, fast: bool) -> Result<Tensor> {
     for t in [x, w, b] {
         check_f32_cpu("conv2d", t)?;
     }
@@ -202,7 +238,7 @@ pub fn conv2d_with(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, p
     }
     let mut op = Conv2d::new(activation, pool);
     op.record = [x, w, b].iter().any(|t| needs_grad(t));
-    op.winograd = winograd;
+    op.fast = fast;
     x.contiguous()?.apply_op3(&w.contiguous()?, &b.contiguous()?, op)
 }
 
@@ -225,7 +261,7 @@ impl CustomOp3 for Conv2d {
         let per_image = cout * q;
         let wins = per_group(record.then_some(&mut winners[..]), group * per_image, g.batch.div_ceil(group));
         let jobs: Vec<_> = out.chunks_mut(group * per_image).zip(wins).enumerate().collect();
-        let kernel = Kernel::new(&g, w, self.winograd);
+        let kernel = Kernel::new(&g, w, self.fast);
         run_jobs(jobs, |(i, (out, wins))| self.forward_images(&g, &kernel, x, bias, i * group, out, wins));
         if let (Some(pool), true) = (&self.pool, self.record) {
             *pool.lock().expect("conv2d pool state") = winners;
@@ -243,7 +279,7 @@ impl CustomOp3 for Conv2d {
         let mut dw = vec![0f32; g.cout * g.k()]; // (Cout, K)
         let mut db = vec![0f32; g.cout]; // (Cout)
         let mut dx = if want_dx { vec![0f32; g.batch * g.image_len()] } else { Vec::new() }; // (B, Cin, H, W)
-        let data = Backward { x: xd, kernel: Kernel::new(&g, wd, self.winograd), out: res, grad };
+        let data = Backward { x: xd, kernel: Kernel::new(&g, wd, self.fast), out: res, grad };
         let dx_buf = want_dx.then_some(&mut dx[..]);
         match &self.pool {
             None => self.backward(&g, &data, None, &mut dw, &mut db, dx_buf),
@@ -261,28 +297,55 @@ impl CustomOp3 for Conv2d {
     }
 }
 
-/// The weights as each path uses them: `w (Cout, K)` for im2col, or Winograd's plan and transformed
-/// filters.
-enum Kernel<'a> {
-    Im2col(&'a [f32]),
+/// The weights as each path uses them: `w (Cout, K)` (im2col, and every backward pass but
+/// Winograd's), and the prepared weights of a faster kernel where one applies.
+struct Kernel<'a> {
+    w: &'a [f32],
+    fast: Fast,
+}
+
+/// The faster kernels, with their plans and prepared weights.
+enum Fast {
+    /// None applies (or none was asked for): im2col + gemm.
+    None,
+    /// Winograd F(4×4, 3×3) with the transformed filters, forward and backward.
     Winograd(Winograd, Vec<f32>),
+    /// The direct single-input-channel kernel with its reordered weights; forward pass only.
+    Direct(Direct, Vec<f32>),
 }
 
 impl<'a> Kernel<'a> {
-    fn new(g: &Geometry, w: &'a [f32], winograd: bool) -> Self {
-        match g.winograd().filter(|_| winograd) {
-            Some(plan) => Kernel::Winograd(plan, plan.filters(w)),
-            None => Kernel::Im2col(w),
-        }
+    /// The kernel for `w`; with `fast`, Winograd or the direct kernel where they apply.
+    fn new(g: &Geometry, w: &'a [f32], fast: bool) -> Self {
+        let fast = match (fast, g.winograd(), Direct::plan(g.cin, g.cout, g.h, g.w, g.kh, g.kw)) {
+            (true, Some(plan), _) => Fast::Winograd(plan, plan.filters(w)),
+            (true, None, Some(plan)) => Fast::Direct(plan, plan.filters(w)),
+            _ => Fast::None,
+        };
+        Self { w, fast }
     }
 
-    /// Images per chunk.
+    /// Images per chunk (the direct kernel needs no chunks).
     fn chunk(&self, g: &Geometry) -> usize {
-        match self {
-            Kernel::Im2col(_) => g.chunk(),
-            Kernel::Winograd(plan, _) => plan.chunk(g.batch),
+        match &self.fast {
+            Fast::None => g.chunk(),
+            Fast::Winograd(plan, _) => plan.chunk(g.batch),
+            Fast::Direct(..) => g.batch.max(1),
         }
     }
+}
+
+/// Where a forward pass writes: the layer's finished output `out (nb, Cout, oh, ow)`, that is
+/// `act(conv + bias)`, or with `pool` `act(max of each 2×2 window + bias)` with `oh, ow` half the
+/// convolution's (rounded down), and then each window's winner (0–3, as
+/// [`super::pool::window_max`]) in `winners (nb, Cout, oh, ow)` when given. (`pool(act(y + b)) =
+/// act(pool(y) + b)`, as the activation is monotonic.)
+pub(super) struct Output<'a> {
+    pub out: &'a mut [f32],
+    pub winners: Option<&'a mut [u8]>,
+    pub bias: &'a [f32],
+    pub activation: Activation,
+    pub pool: bool,
 }
 
 /// The inputs of a backward pass (all contiguous).
@@ -309,47 +372,24 @@ fn per_group<T>(buf: Option<&mut [T]>, len: usize, groups: usize) -> Vec<Option<
 
 impl Conv2d {
     /// The forward pass for the images `first..` (as many as `out (nimg, Cout, oh, ow)` holds), chunk
-    /// by chunk: `y (Cout, nb·P)` by im2col and `y = w · cols` (or by Winograd), then bias, activation
-    /// and (when pooled) the 2×2 max-pool, recording each window's winner in `winners` when given.
+    /// by chunk, through the kernel's path, recording each pooling window's winner in `winners` when
+    /// given.
     #[allow(clippy::too_many_arguments)]
     fn forward_images(&self, g: &Geometry, kernel: &Kernel, x: &[f32], bias: &[f32], first: usize, out: &mut [f32], mut winners: Option<&mut [u8]>) {
-        let (k, p, cout) = (g.k(), g.p(), g.cout);
+        let cout = g.cout;
         let (oh, ow) = if self.pool.is_some() { (g.oh / 2, g.ow / 2) } else { (g.oh, g.ow) };
         let q = oh * ow; // output values per image and channel
         let nimg = out.len() / (cout * q);
         let chunk = kernel.chunk(g);
         for b0 in (0..nimg).step_by(chunk) {
             let nb = chunk.min(nimg - b0);
-            let n = nb * p;
             let images = &x[(first + b0) * g.image_len()..][..nb * g.image_len()];
-            let w = match kernel {
-                Kernel::Im2col(w) => w,
-                Kernel::Winograd(plan, u) => {
-                    // Winograd finishes each output tile in place (bias, activation, pooling).
-                    let (out, winners) = (&mut out[b0 * cout * q..][..nb * cout * q], winners.as_deref_mut().map(|w| &mut w[b0 * cout * q..][..nb * cout * q]));
-                    plan.forward(u, images, nb, Output { out, winners, bias, activation: self.activation, pool: self.pool.is_some() });
-                    continue;
-                }
-            };
-            let mut cols = Scratch::new(k * n); // (K, nb·P)
-            g.im2col(images, nb, &mut cols);
-            let mut y = Scratch::new(cout * n); // (Cout, nb·P)
-            matmul(&mut y, cout, n, k, Mat::rows(w, k), Mat::rows(&cols, n), false, false);
-            // (Cout, nb·P) → (nb, Cout, oh, ow), pooling, adding the bias and applying the activation.
-            for b in 0..nb {
-                let at = (b0 + b) * cout * q;
-                for co in 0..cout {
-                    let (src, bc) = (&y[co * n + b * p..][..p], bias[co]);
-                    let dst = &mut out[at + co * q..][..q];
-                    if self.pool.is_none() {
-                        for (d, &s) in dst.iter_mut().zip(src) {
-                            *d = self.activation.apply(s + bc);
-                        }
-                        continue;
-                    }
-                    let wins = winners.as_deref_mut().map(|w| &mut w[at + co * q..][..q]);
-                    pool_rows(src, g.ow, dst, ow, wins, |m| self.activation.apply(m + bc));
-                }
+            let span = b0 * cout * q..(b0 + nb) * cout * q;
+            let finish = Output { out: &mut out[span.clone()], winners: winners.as_deref_mut().map(|w| &mut w[span]), bias, activation: self.activation, pool: self.pool.is_some() };
+            match &kernel.fast {
+                Fast::None => g.forward(kernel.w, images, nb, finish),
+                Fast::Winograd(plan, u) => plan.forward(u, images, nb, finish),
+                Fast::Direct(plan, taps) => plan.forward(taps, images, nb, finish),
             }
         }
     }
@@ -391,9 +431,9 @@ impl Conv2d {
         let q = if winners.is_some() { (geo.oh / 2) * (geo.ow / 2) } else { p }; // output values per channel
         let Backward { x, ref kernel, out, grad } = *d;
         let chunk = kernel.chunk(geo);
-        let mut du = match kernel {
-            Kernel::Winograd(plan, _) => vec![0f32; plan.du_len()],
-            Kernel::Im2col(_) => Vec::new(),
+        let mut du = match &kernel.fast {
+            Fast::Winograd(plan, _) => vec![0f32; plan.du_len()],
+            _ => Vec::new(),
         };
         for b0 in images.clone().step_by(chunk) {
             let nb = chunk.min(images.end - b0);
@@ -414,14 +454,12 @@ impl Conv2d {
             }
             let images_x = &x[b0 * geo.image_len()..][..nb * geo.image_len()];
             let dx_at = (b0 - images.start) * geo.image_len();
-            let w = match kernel {
-                Kernel::Im2col(w) => w,
-                Kernel::Winograd(plan, u) => {
-                    let dx = dx.as_deref_mut().map(|dx| &mut dx[dx_at..][..nb * geo.image_len()]);
-                    plan.backward(u, images_x, &gm, nb, &mut du, dx);
-                    continue;
-                }
-            };
+            if let Fast::Winograd(plan, u) = &kernel.fast {
+                let dx = dx.as_deref_mut().map(|dx| &mut dx[dx_at..][..nb * geo.image_len()]);
+                plan.backward(u, images_x, &gm, nb, &mut du, dx);
+                continue;
+            }
+            let w = kernel.w;
             let mut cols = Scratch::new(k * n); // (K, nb·P)
             geo.im2col(images_x, nb, &mut cols);
             // dw (Cout, K) += g (Cout, nb·P) · colsᵀ (nb·P, K)
@@ -432,7 +470,7 @@ impl Conv2d {
                 geo.col2im(&cols, nb, &mut dx[dx_at..][..nb * geo.image_len()]);
             }
         }
-        if let Kernel::Winograd(plan, _) = kernel {
+        if let Fast::Winograd(plan, _) = &kernel.fast {
             plan.filter_grad(&du, dw);
         }
     }

@@ -43,6 +43,18 @@ mod imp {
             L4(f32x4_add(self.0, x.0))
         }
 
+        /// `self + x·y`, lane by lane.
+        #[inline(always)]
+        pub(in crate::ops) fn add_product(self, x: Self, y: Self) -> Self {
+            L4(f32x4_add(self.0, f32x4_mul(x.0, y.0)))
+        }
+
+        /// `v` in every lane.
+        #[inline(always)]
+        pub(in crate::ops) fn splat(v: f32) -> Self {
+            L4(f32x4_splat(v))
+        }
+
         /// The activation of each lane. (`pmax(0, x)` is `0 < x ? x : 0`, exactly ReLU's compare.)
         #[inline(always)]
         pub(in crate::ops) fn activate(self, act: Activation) -> Self {
@@ -125,6 +137,19 @@ mod imp {
             L4([a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]])
         }
 
+        /// `self + x·y`, lane by lane.
+        #[inline(always)]
+        pub(in crate::ops) fn add_product(self, x: Self, y: Self) -> Self {
+            let (a, b, c) = (self.0, x.0, y.0);
+            L4([a[0] + b[0] * c[0], a[1] + b[1] * c[1], a[2] + b[2] * c[2], a[3] + b[3] * c[3]])
+        }
+
+        /// `v` in every lane.
+        #[inline(always)]
+        pub(in crate::ops) fn splat(v: f32) -> Self {
+            L4([v; 4])
+        }
+
         /// The activation of each lane.
         #[inline(always)]
         pub(in crate::ops) fn activate(self, act: Activation) -> Self {
@@ -175,6 +200,7 @@ mod tests {
         assert_eq!(lanes(a.add(b)), [11.0, 18.0, 33.0, 40.0]);
         assert_eq!(lanes(a.add_scaled(b, -1.0)), [-9.0, -22.0, -27.0, -40.0]);
         assert_eq!(lanes(a.add_scaled(b, 0.5)), [6.0, 8.0, 18.0, 20.0]);
+        assert_eq!(lanes(a.add_product(b, L4::splat(2.0))), [21.0, 38.0, 63.0, 80.0]);
         assert_eq!(lanes(a.activate(Activation::Relu)), [1.0, 0.0, 3.0, 0.0]);
         let mut strided = [1.0f32; 7];
         a.store(&mut strided, 2, true);

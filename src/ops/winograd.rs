@@ -31,8 +31,9 @@
 //! Matrices from Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (2016), with the
 //! interpolation points 0, ±1, ±2, ∞.
 
+use super::conv::Output;
 use super::lanes::L4;
-use super::{matmul, Activation, Mat, Scratch};
+use super::{matmul, Mat, Scratch};
 
 /// Output tile side (`m` of F(m×m, 3×3)).
 const M: usize = 4;
@@ -167,19 +168,6 @@ impl Place {
     fn of(&self, i: usize, j: usize, ch: usize) -> usize {
         self.at + i * self.row + j * self.col + ch * self.ch
     }
-}
-
-/// Where [`Winograd::forward`] writes: the layer's finished output `out (nb, Cout, oh, ow)`, that is
-/// `act(conv + bias)`, or with `pool` `act(max of each 2×2 window + bias)` with `oh, ow` half the
-/// convolution's (rounded down), and then each window's winner (0–3, as
-/// [`super::pool::window_max`]) in `winners (nb, Cout, oh, ow)` when given. (`pool(act(y + b)) = act(pool(y) + b)`, as
-/// the activation is monotonic.)
-pub(super) struct Output<'a> {
-    pub out: &'a mut [f32],
-    pub winners: Option<&'a mut [u8]>,
-    pub bias: &'a [f32],
-    pub activation: Activation,
-    pub pool: bool,
 }
 
 /// For each block of four of the `channels` (a multiple of four, see [`Winograd::plan`]): loads a
@@ -452,6 +440,7 @@ mod tests {
     //! input gradient, on sizes that are and are not whole tiles.
     use super::*;
     use crate::ops::pool::pool_rows;
+    use crate::ops::Activation;
     use crate::ops::relu1;
     use crate::rng::Rng;
 
