@@ -144,15 +144,21 @@ async function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5,
   return { model, batch, workers: pool.size, timing: { ...pool.timing }, warmup: warm, steps, samples: steps * batch, ms, samplesPerSec: (steps * batch) / (ms / 1000), wasmSamplesPerSec: (steps * batch) / (busy / 1000), loss: last.loss };
 }
 
-/** Inference throughput: predict(batch of `batch` test images) until `seconds` have passed. */
-async function infer({ model, batch = 256, seconds = 3, minCalls = 3, workers = 'all' }) {
+/**
+ * Inference throughput: predict(batch of `batch` test images) until `seconds` have passed, after an
+ * untimed warm-up of at least `warmupSeconds` (V8's tiering, and the pool's timed trials of split and
+ * unsplit calls, see TIMED_CALLS in parallel.js).
+ */
+async function infer({ model, batch = 256, warmupSeconds = 1, seconds = 3, minCalls = 3, workers = 'all' }) {
   const d = requireData();
   const pool = poolFor(workers);
   const t = trainerFor(model);
   const n = Math.min(batch, d.testCount);
   const img = d.testImages.subarray(0, n * IMAGE_BYTES);
   version++; // this trainer's weights may not be mirrored yet
-  await pool.predict(t, img, version); // warm-up (and the mirrors' weights)
+  const w0 = now();
+  do await pool.predict(t, img, version); // the first also sends the mirrors' weights
+  while (now() - w0 < warmupSeconds * 1000);
   let calls = 0;
   const t0 = now();
   while (calls < minCalls || now() - t0 < seconds * 1000) {

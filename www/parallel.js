@@ -43,6 +43,13 @@ export const MIN_SHARD = 8;
  */
 export const MIN_SPLIT_STEP_MS = 12;
 
+/**
+ * Calls timed each way (after one untimed warm-up call) before the pool decides; the fastest of them
+ * counts, as noise only ever adds time. With one timed call each, two of four benchmark runs on a
+ * noisy 2-core VM kept the slower way for the whole run.
+ */
+export const TIMED_CALLS = 3;
+
 /** Workers to use: `requested` when given (1..MAX_WORKERS), else one per logical core. */
 export function workerCount(hardwareConcurrency, requested) {
   const want = Number.isInteger(requested) && requested > 0 ? requested : hardwareConcurrency;
@@ -104,10 +111,27 @@ export class TrainerPool {
     this.timing = { local: 0, wait: 0, calls: 0 };
     this.terminate = terminate;
     this.onHelperLost = onHelperLost;
-    /** ms of one unsplit call per "kind:model/images" (-1: not timed yet), to decide on splitting. */
+    /** ms of an unsplit call per "kind:model/images", the fastest of TIMED_CALLS (-1: still timing),
+     * to decide on splitting. */
     this.unsplitMs = new Map();
-    /** ms of one split call per key (-1: the trial's first, warm-up call is done). */
+    /** The same for split calls (-1: on trial). */
     this.splitMs = new Map();
+    /** The times so far per map and key, while on trial. */
+    this.trials = new Map([[this.unsplitMs, new Map()], [this.splitMs, new Map()]]);
+  }
+
+  /** Records a call's `ms` under `key` in `map` (unsplitMs or splitMs): the first call is a warm-up;
+   * after TIMED_CALLS more, the map holds the fastest. */
+  record(map, key, ms) {
+    const trials = this.trials.get(map);
+    if (!trials.has(key)) {
+      trials.set(key, []);
+      map.set(key, -1);
+      return;
+    }
+    const times = trials.get(key);
+    times.push(ms);
+    map.set(key, times.length < TIMED_CALLS ? -1 : Math.min(...times));
   }
 
   /**
@@ -124,9 +148,9 @@ export class TrainerPool {
   }
 
   /**
-   * `split()` or `unsplit()` for a call under `key` (see worthSplitting): the second unsplit call of
-   * each key is timed, then, when that is slow enough, the second of two trial split calls (the
-   * first warms the helpers up); after that the faster way is used.
+   * `split()` or `unsplit()` for a call under `key` (see worthSplitting): unsplit calls of each key are
+   * timed first (a warm-up, then TIMED_CALLS), then, when they are slow enough, as many trial split
+   * calls (the warm-up readies the helpers); after that the faster way is used.
    */
   async choose(key, ranges, unsplit, split) {
     const worth = ranges.length > 1 ? this.worthSplitting(key) : false;
@@ -134,16 +158,14 @@ export class TrainerPool {
     if (worth === undefined) {
       const t0 = performance.now();
       const result = await split();
-      const ms = performance.now() - t0;
-      const seen = this.splitMs.get(key);
-      this.splitMs.set(key, seen === undefined ? -1 : ms);
+      this.record(this.splitMs, key, performance.now() - t0);
       return result;
     }
     const t0 = performance.now();
     const result = unsplit();
     const ms = performance.now() - t0;
     const seen = this.unsplitMs.get(key);
-    if (seen === undefined || seen < 0) this.unsplitMs.set(key, seen === undefined ? -1 : ms);
+    if (seen === undefined || seen < 0) this.record(this.unsplitMs, key, ms);
     return result;
   }
 
