@@ -1,6 +1,7 @@
-//! [`L4`]: four `f32` lanes for the Winograd tile transforms, with one implementation per target:
-//! SIMD128 intrinsics in wasm32 builds with `+simd128`, plain arrays elsewhere (natively, where the
-//! compiler vectorises them to SSE, and in the no-SIMD wasm32 fallback).
+//! [`L4`]: four `f32` lanes for the Winograd tile transforms and the direct kernel, with one
+//! implementation per target: SIMD128 intrinsics in wasm32 builds with `+simd128` (the shipped one),
+//! plain arrays elsewhere (natively, where the compiler vectorises them to SSE; and a wasm32 build
+//! without `+simd128`, which the project does not ship).
 //!
 //! Why intrinsics in wasm32: with `[f32; 4]` arrays, LLVM's vectoriser kept a 6×6 tile of lanes in
 //! stack memory (scalar copies, then vector loads) and mixed lanes of different vectors with
