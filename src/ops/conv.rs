@@ -261,7 +261,7 @@ impl CustomOp3 for Conv2d {
         let per_image = cout * q;
         let wins = per_group(record.then_some(&mut winners[..]), group * per_image, g.batch.div_ceil(group));
         let jobs: Vec<_> = out.chunks_mut(group * per_image).zip(wins).enumerate().collect();
-        let kernel = Kernel::new(&g, w, self.fast);
+        let kernel = Kernel::new(&g, w, self.fast, true);
         run_jobs(jobs, |(i, (out, wins))| self.forward_images(&g, &kernel, x, bias, i * group, out, wins));
         if let (Some(pool), true) = (&self.pool, self.record) {
             *pool.lock().expect("conv2d pool state") = winners;
@@ -279,7 +279,7 @@ impl CustomOp3 for Conv2d {
         let mut dw = vec![0f32; g.cout * g.k()]; // (Cout, K)
         let mut db = vec![0f32; g.cout]; // (Cout)
         let mut dx = if want_dx { vec![0f32; g.batch * g.image_len()] } else { Vec::new() }; // (B, Cin, H, W)
-        let data = Backward { x: xd, kernel: Kernel::new(&g, wd, self.fast), out: res, grad };
+        let data = Backward { x: xd, kernel: Kernel::new(&g, wd, self.fast, false), out: res, grad };
         let dx_buf = want_dx.then_some(&mut dx[..]);
         match &self.pool {
             None => self.backward(&g, &data, None, &mut dw, &mut db, dx_buf),
@@ -310,17 +310,20 @@ enum Fast {
     None,
     /// Winograd F(4×4, 3×3) with the transformed filters, forward and backward.
     Winograd(Winograd, Vec<f32>),
-    /// The direct single-input-channel kernel with its reordered weights; forward pass only.
+    /// The direct single-input-channel kernel with its reordered weights; forward passes only.
     Direct(Direct, Vec<f32>),
 }
 
 impl<'a> Kernel<'a> {
-    /// The kernel for `w`; with `fast`, Winograd or the direct kernel where they apply.
-    fn new(g: &Geometry, w: &'a [f32], fast: bool) -> Self {
-        let fast = match (fast, g.winograd(), Direct::plan(g.cin, g.cout, g.h, g.w, g.kh, g.kw)) {
-            (true, Some(plan), _) => Fast::Winograd(plan, plan.filters(w)),
-            (true, None, Some(plan)) => Fast::Direct(plan, plan.filters(w)),
-            _ => Fast::None,
+    /// The kernel for `w` in a forward (`forward`) or backward pass; with `fast`, Winograd or (forward
+    /// only) the direct kernel where they apply. (A backward pass of a direct layer is im2col's, in
+    /// im2col's cache-sized chunks.)
+    fn new(g: &Geometry, w: &'a [f32], fast: bool, forward: bool) -> Self {
+        let direct = || Direct::plan(g.cin, g.cout, g.h, g.w, g.kh, g.kw).filter(|_| forward);
+        let fast = match (fast, g.winograd()) {
+            (true, Some(plan)) => Fast::Winograd(plan, plan.filters(w)),
+            (true, None) => direct().map_or(Fast::None, |plan| Fast::Direct(plan, plan.filters(w))),
+            (false, _) => Fast::None,
         };
         Self { w, fast }
     }
