@@ -114,32 +114,36 @@ fn idx_and_drawings() {
     assert!(preprocess_drawing(u8s(&canvas), 99, 100, 1).is_err());
 }
 
-/// In wasm32 the Winograd path runs on SIMD128 intrinsics (`ops::lanes`), which native tests never
-/// compile: its pooled, ReLU'd output and all three gradients must match im2col's here too.
+/// In wasm32 the fast kernels (Winograd, and the direct first layer) run on SIMD128 intrinsics
+/// (`ops::lanes`), which native tests never compile: their output, plain or pooled and ReLU'd, and all
+/// three gradients (through the recorded pooling winners) must match im2col's here too.
 #[wasm_bindgen_test]
-fn winograd_matches_im2col_in_the_browser() {
+fn fast_kernels_match_im2col_in_the_browser() {
     use candle_core::{Device, Tensor, Var};
     use inkling::ops::{conv2d_with, Activation};
     let mut rng = inkling::rng::Rng::new(4);
-    // The cnn's conv2 (13×13 → 11×11, pooled to 5×5, odd row dropped) on 3 images.
-    let (b, cin, h, cout) = (3, 32, 13, 64);
-    let mut var = |dims: &[usize], lo, hi| Var::from_tensor(&Tensor::from_vec(rng.uniform_vec(dims.iter().product(), lo, hi), dims, &Device::Cpu).unwrap()).unwrap();
-    let (x, w, bias) = (var(&[b, cin, h, h], 0.0, 2.0), var(&[cout, cin, 3, 3], -0.2, 0.2), var(&[cout], -0.5, 0.5));
-    let r = var(&[b, cout, 5, 5], -1.0, 1.0);
-    let run = |fast: bool| {
-        let out = conv2d_with(&x, &w, &bias, Activation::Relu, true, fast).unwrap();
-        let grads = (&out * r.as_tensor()).unwrap().sum_all().unwrap().backward().unwrap();
-        let mut values = vec![out.flatten_all().unwrap().to_vec1::<f32>().unwrap()];
-        for v in [&x, &w, &bias] {
-            values.push(grads.get(v).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap());
+    // (images, Cin, side, Cout, pooled): the cnn's conv2 (13×13 → 11×11, pooled to 5×5, odd row
+    // dropped) and conv1 (direct, 28×28 → 26×26 → 13×13), and both unpooled on other sizes.
+    for (b, cin, h, cout, pool) in [(3, 32, 13, 64, true), (3, 1, 28, 32, true), (2, 16, 10, 8, false), (2, 1, 9, 8, false)] {
+        let side = if pool { (h - 2) / 2 } else { h - 2 };
+        let mut var = |dims: &[usize], lo, hi| Var::from_tensor(&Tensor::from_vec(rng.uniform_vec(dims.iter().product(), lo, hi), dims, &Device::Cpu).unwrap()).unwrap();
+        let (x, w, bias) = (var(&[b, cin, h, h], 0.0, 2.0), var(&[cout, cin, 3, 3], -0.2, 0.2), var(&[cout], -0.5, 0.5));
+        let r = var(&[b, cout, side, side], -1.0, 1.0);
+        let run = |fast: bool| {
+            let out = conv2d_with(&x, &w, &bias, Activation::Relu, pool, fast).unwrap();
+            let grads = (&out * r.as_tensor()).unwrap().sum_all().unwrap().backward().unwrap();
+            let mut values = vec![out.flatten_all().unwrap().to_vec1::<f32>().unwrap()];
+            for v in [&x, &w, &bias] {
+                values.push(grads.get(v).unwrap().flatten_all().unwrap().to_vec1::<f32>().unwrap());
+            }
+            values
+        };
+        let (ours, reference) = (run(true), run(false));
+        for (what, (a, c)) in ["output", "dx", "dw", "dbias"].iter().zip(ours.iter().zip(&reference)) {
+            let scale = c.iter().fold(1f32, |m, v| m.max(v.abs()));
+            let d = a.iter().zip(c).map(|(p, q)| (p - q).abs()).fold(0f32, f32::max) / scale;
+            assert!(d < 1e-4, "{:?} {what}: the fast kernel differs from im2col by {d}", (b, cin, h, cout, pool));
         }
-        values
-    };
-    let (ours, reference) = (run(true), run(false));
-    for (what, (a, b)) in ["output", "dx", "dw", "dbias"].iter().zip(ours.iter().zip(&reference)) {
-        let scale = b.iter().fold(1f32, |m, v| m.max(v.abs()));
-        let d = a.iter().zip(b).map(|(p, q)| (p - q).abs()).fold(0f32, f32::max) / scale;
-        assert!(d < 1e-4, "{what}: Winograd differs from im2col by {d}");
+        assert!(ours[0].iter().any(|&v| v > 0.0) && ours[0].iter().any(|&v| v == 0.0), "ReLU should both pass and clip values");
     }
-    assert!(ours[0].iter().any(|&v| v > 0.0) && ours[0].iter().any(|&v| v == 0.0), "ReLU should both pass and clip values");
 }

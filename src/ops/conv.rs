@@ -34,6 +34,7 @@
 
 use super::pool::pool_rows;
 use super::direct::Direct;
+use super::lanes::L4;
 use super::winograd::Winograd;
 use super::{check_f32_cpu, cpu_f32, f32_data, matmul, needs_grad, run_jobs, Activation, Mat, Scratch};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
@@ -349,6 +350,30 @@ pub(super) struct Output<'a> {
     pub bias: &'a [f32],
     pub activation: Activation,
     pub pool: bool,
+}
+
+impl Output<'_> {
+    /// Stores `act(v + bias)` for four channels at `out[at]`, the lanes `q` values apart (the same
+    /// position in four consecutive channel planes). `bias` holds those channels' biases.
+    #[inline(always)]
+    pub(super) fn put(&mut self, at: usize, q: usize, v: L4, bias: L4) {
+        v.add(bias).activate(self.activation).store(&mut self.out[at..], q, false);
+    }
+
+    /// [`Output::put`] for the maximum of a 2×2 window of convolution values `[top left, top right,
+    /// bottom left, bottom right]`, and the winner of each lane into `winners` when given. The one
+    /// place where the fast kernels pool in registers, so they all agree with
+    /// [`super::pool::window_max`] on ties.
+    #[inline(always)]
+    pub(super) fn put_window(&mut self, at: usize, q: usize, [a, b, c, d]: [L4; 4], bias: L4) {
+        let (best, won) = L4::window_max(a, b, c, d);
+        self.put(at, q, best, bias);
+        if let Some(w) = self.winners.as_deref_mut() {
+            for (l, &i) in won.iter().enumerate() {
+                w[at + l * q] = i;
+            }
+        }
+    }
 }
 
 /// The inputs of a backward pass (all contiguous).

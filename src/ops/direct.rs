@@ -44,10 +44,9 @@ impl Direct {
 
     /// The forward pass for `nb` images `x (nb, 1, H, W)` with the weights `taps (9, Cout)` from
     /// [`Direct::filters`]: writes the finished layer output into `out` (see [`Output`]).
-    pub(super) fn forward(&self, taps: &[f32], x: &[f32], nb: usize, out: Output) {
+    pub(super) fn forward(&self, taps: &[f32], x: &[f32], nb: usize, mut out: Output) {
         let (cout, w) = (self.cout, self.w);
-        let Output { out, mut winners, bias, activation, pool } = out;
-        let (oh, ow) = if pool { ((self.h - 2) / 2, (self.w - 2) / 2) } else { (self.h - 2, self.w - 2) };
+        let (oh, ow) = if out.pool { ((self.h - 2) / 2, (self.w - 2) / 2) } else { (self.h - 2, self.w - 2) };
         let q = oh * ow; // output values per image and channel
         for (b, image) in x.chunks_exact(self.h * w).take(nb).enumerate() {
             for ch in (0..cout).step_by(4) {
@@ -55,28 +54,22 @@ impl Direct {
                 for (k, t) in wt.iter_mut().enumerate() {
                     *t = L4::load(&taps[k * cout + ch..], 1);
                 }
-                let bias = L4::load(&bias[ch..], 1);
+                let bias = L4::load(&out.bias[ch..], 1);
                 let plane = (b * cout + ch) * q; // out[b, ch, 0, 0]; lanes are planes q apart
                 for y in 0..oh {
                     for xx in 0..ow {
                         let at = plane + y * ow + xx;
-                        if !pool {
+                        if !out.pool {
                             let row = |r: usize| -> &[f32; 3] { image[(y + r) * w + xx..][..3].try_into().expect("3 pixels") };
                             let rows = [row(0), row(1), row(2)];
-                            dot(&rows, 0, 0, &wt).add(bias).activate(activation).store(&mut out[at..], q, false);
+                            out.put(at, q, dot(&rows, 0, 0, &wt), bias);
                             continue;
                         }
                         // The 4×4 pixels under the 2×2 window of outputs at (2y, 2x).
                         // (Explicit arrays: `array::from_fn` is not always inlined in wasm32.)
                         let row = |r: usize| -> &[f32; 4] { image[(2 * y + r) * w + 2 * xx..][..4].try_into().expect("4 pixels") };
                         let rows = [row(0), row(1), row(2), row(3)];
-                        let (best, won) = L4::window_max(dot(&rows, 0, 0, &wt), dot(&rows, 0, 1, &wt), dot(&rows, 1, 0, &wt), dot(&rows, 1, 1, &wt));
-                        best.add(bias).activate(activation).store(&mut out[at..], q, false);
-                        if let Some(wins) = winners.as_deref_mut() {
-                            for (l, &i) in won.iter().enumerate() {
-                                wins[at + l * q] = i;
-                            }
-                        }
+                        out.put_window(at, q, [dot(&rows, 0, 0, &wt), dot(&rows, 0, 1, &wt), dot(&rows, 1, 0, &wt), dot(&rows, 1, 1, &wt)], bias);
                     }
                 }
             }

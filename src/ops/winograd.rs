@@ -346,10 +346,9 @@ impl Winograd {
     /// applied to the tile while it is in registers: a 4×4 tile holds whole 2×2 windows, as tiles start
     /// at even positions); values past the output are dropped.
     #[inline(never)]
-    fn transform_output(&self, m: &[f32], nb: usize, out: Output) {
+    fn transform_output(&self, m: &[f32], nb: usize, mut out: Output) {
         let (cout, t_all) = (self.cout, nb * self.tiles());
-        let Output { out, mut winners, bias, activation, pool } = out;
-        let (oh, ow) = if pool { (self.oh / 2, self.ow / 2) } else { (self.oh, self.ow) };
+        let (oh, ow) = if out.pool { (self.oh / 2, self.ow / 2) } else { (self.oh, self.ow) };
         let q = oh * ow; // output values per image and channel
         self.each_tile(nb, |b, ty, tx, t| {
             let from = Place { at: t * cout, row: ALPHA * t_all * cout, col: t_all * cout, ch: 1 };
@@ -361,14 +360,14 @@ impl Winograd {
                     }
                 }
                 let y = sandwich::<M, ALPHA>(&AT, x);
-                let bias = L4::load(&bias[ch..], 1);
+                let bias = L4::load(&out.bias[ch..], 1);
                 let plane = (b * cout + ch) * q; // out[b, ch, 0, 0]; lanes are planes q apart
-                if !pool {
+                if !out.pool {
                     for (i, row) in y.into_iter().enumerate() {
                         for (j, v) in row.into_iter().enumerate() {
                             let (oy, ox) = (ty * M + i, tx * M + j);
                             if oy < oh && ox < ow {
-                                v.add(bias).activate(activation).store(&mut out[plane + oy * ow + ox..], q, false);
+                                out.put(plane + oy * ow + ox, q, v, bias);
                             }
                         }
                     }
@@ -378,17 +377,9 @@ impl Winograd {
                 for wy in 0..M / 2 {
                     for wx in 0..M / 2 {
                         let (py, px) = (ty * M / 2 + wy, tx * M / 2 + wx);
-                        if py >= oh || px >= ow {
-                            continue;
-                        }
-                        let (top, bottom) = (y[2 * wy], y[2 * wy + 1]);
-                        let (best, won) = L4::window_max(top[2 * wx], top[2 * wx + 1], bottom[2 * wx], bottom[2 * wx + 1]);
-                        let at = plane + py * ow + px;
-                        best.add(bias).activate(activation).store(&mut out[at..], q, false);
-                        if let Some(w) = winners.as_deref_mut() {
-                            for (l, &i) in won.iter().enumerate() {
-                                w[at + l * q] = i;
-                            }
+                        if py < oh && px < ow {
+                            let (top, bottom) = (y[2 * wy], y[2 * wy + 1]);
+                            out.put_window(plane + py * ow + px, q, [top[2 * wx], top[2 * wx + 1], bottom[2 * wx], bottom[2 * wx + 1]], bias);
                         }
                     }
                 }
