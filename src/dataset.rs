@@ -16,7 +16,7 @@ pub struct Dataset {
 impl Dataset {
     /// Pairs images with labels, checking that the counts match and labels are digits.
     pub fn new(images: Vec<u8>, labels: Vec<u8>) -> Result<Self> {
-        if images.len() % IMAGE_PIXELS != 0 {
+        if !images.len().is_multiple_of(IMAGE_PIXELS) {
             bail!("image data has {} bytes, not a multiple of {IMAGE_PIXELS}", images.len())
         }
         let n = images.len() / IMAGE_PIXELS;

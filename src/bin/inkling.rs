@@ -127,7 +127,7 @@ fn train(config: TrainConfig, dir: &std::path::Path, limit: Option<usize>, out: 
         bar.set_message(format!("{}/{}", epoch + 1, config.epochs));
         let stats = trainer.train_epoch(&train, epoch, |_, _, s| {
             bar.inc(1);
-            if bar.position() % 20 == 0 {
+            if bar.position().is_multiple_of(20) {
                 bar.set_message(format!("{}/{} loss {:.4}", epoch + 1, config.epochs, s.loss));
             }
         })?;

@@ -41,6 +41,8 @@ pub enum Mode<'a> {
 }
 
 /// One of the three networks.
+// One value per trainer, built once: boxing the largest variant would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Model {
     /// See [`Mlp`].
