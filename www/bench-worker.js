@@ -145,28 +145,33 @@ async function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5,
 }
 
 /**
- * Inference throughput: predict(batch of `batch` test images) until `seconds` have passed, after an
+ * Inference throughput: predict(batch of `batch` test images), or with `stream` the whole test set
+ * streamed in such batches, until `seconds` have passed, after an
  * untimed warm-up of at least `warmupSeconds` (V8's tiering, and the pool's timed trials of split and
  * unsplit calls, see TIMED_CALLS in parallel.js).
  */
-async function infer({ model, batch = 256, warmupSeconds = 1, seconds = 3, minCalls = 3, workers = 'all' }) {
+async function infer({ model, batch = 256, warmupSeconds = 1, seconds = 3, minCalls = 3, workers = 'all', stream = false }) {
   const d = requireData();
   const pool = poolFor(workers);
   const t = trainerFor(model);
   const n = Math.min(batch, d.testCount);
-  const img = d.testImages.subarray(0, n * IMAGE_BYTES);
+  // One call: `batch` images, split across the workers. Streamed: the whole test set in batches of
+  // `batch`, each batch whole to one worker (pool.predictChunks, the path of the app's evaluation).
+  const count = stream ? d.testCount : n;
+  const img = d.testImages.subarray(0, count * IMAGE_BYTES);
+  const run = stream ? () => pool.predictChunks(t, img, version, n) : () => pool.predict(t, img, version);
   version++; // this trainer's weights may not be mirrored yet
   const w0 = now();
-  do await pool.predict(t, img, version); // the first also sends the mirrors' weights
+  do await run(); // the first also sends the mirrors' weights
   while (now() - w0 < warmupSeconds * 1000);
   let calls = 0;
   const t0 = now();
   while (calls < minCalls || now() - t0 < seconds * 1000) {
-    await pool.predict(t, img, version);
+    await run();
     calls++;
   }
   const ms = now() - t0;
-  return { model, batch: n, workers: pool.size, calls, ms, samplesPerSec: (calls * n) / (ms / 1000) };
+  return { model, batch: n, workers: pool.size, stream, calls, samples: calls * count, ms, samplesPerSec: (calls * count) / (ms / 1000) };
 }
 
 /** Single-image predict latency measured around the wasm call (after >= `warmup` calls and >= warmupMs): every call's ms. */

@@ -57,6 +57,21 @@ export function workerCount(hardwareConcurrency, requested) {
 }
 
 /**
+ * Ranges a helper keeps queued while streaming (TrainerPool.stream): two, so that it starts the next
+ * one while its answer to the last waits for the coordinator, busy with a range of its own.
+ */
+export const STREAM_DEPTH = 2;
+
+/** `count` items cut into consecutive [start, end) ranges of `size` (the last may be shorter). */
+export function chunkRanges(count, size) {
+  if (!Number.isInteger(count) || count < 0) throw new Error(`cannot cut ${count} images into chunks`);
+  if (!Number.isInteger(size) || size < 1) throw new Error(`chunk size must be a positive integer, not ${size}`);
+  const out = [];
+  for (let s = 0; s < count; s += size) out.push([s, Math.min(count, s + size)]);
+  return out;
+}
+
+/**
  * Splits `count` items into at most `parts` contiguous [start, end) ranges whose sizes differ by at
  * most one (larger ones first), none smaller than `minSize` unless there is only one.
  */
@@ -198,13 +213,7 @@ export class TrainerPool {
    * helper's share is then run locally too. Returns the results in share order.
    */
   async fanOut(trainer, model, version, ranges, type, data, extra, local) {
-    // Helpers get copies (transferred); the local share is a view.
-    const share = ([s, e], copy) => {
-      const cut = (a, from, to) => (copy ? a.slice(from, to) : a.subarray(from, to));
-      const out = { images: cut(data.images, s * IMAGE_BYTES, e * IMAGE_BYTES) };
-      if (data.labels) out.labels = cut(data.labels, s, e);
-      return out;
-    };
+    const share = (range, copy) => shareOf(data, range, copy);
     const cache = {};
     const used = this.helpers.slice(0, ranges.length - 1);
     const sent = used.map((h, i) => {
@@ -292,6 +301,97 @@ export class TrainerPool {
     );
   }
 
+  /**
+   * Runs a `type` request on each of `ranges` (consecutive [start, end) image ranges of `data`,
+   * { images, labels? }) whole, one range per worker at a time: each helper keeps STREAM_DEPTH ranges
+   * queued while the coordinator works through ranges itself with `local(share)`. No worker waits for
+   * another, as they do for the shares of one split call (which measured 15–25 % below two workers
+   * running independently). `cancelled()` is asked between local ranges: when it says so, the helpers'
+   * queued ranges are awaited and null is returned. Otherwise resolves to the results in range order.
+   * A failed helper is dropped and its ranges are run here.
+   */
+  async stream(trainer, version, ranges, type, data, local, cancelled = () => false) {
+    const model = trainer.config.model;
+    const cache = {};
+    const results = new Array(ranges.length);
+    const retry = [];
+    const running = new Set();
+    let next = 0;
+    let stop = false;
+    const share = (range, copy) => shareOf(data, range, copy);
+    const feed = (h) => {
+      while (!stop && (h.pending || 0) < STREAM_DEPTH && next < ranges.length && this.helpers.includes(h)) {
+        const i = next++;
+        const m = this.mirror(h, trainer, model, version, cache);
+        // A worker serves its messages in order, so the ranges queued behind this one find the mirror
+        // current (and a failure drops the helper, mirror and all).
+        h.model = m.model;
+        h.version = m.version;
+        const payload = share(ranges[i], true);
+        const transfer = payload.labels ? [payload.images.buffer, payload.labels.buffer] : [payload.images.buffer];
+        h.pending = (h.pending || 0) + 1;
+        const call = h.rpc
+          .call(type, { ...m, ...payload }, transfer)
+          .then(
+            (r) => {
+              results[i] = r;
+            },
+            (err) => {
+              h.model = null;
+              if (this.helpers.includes(h)) this.lose(h, err);
+              retry.push(i);
+            },
+          )
+          .finally(() => {
+            h.pending--;
+            running.delete(call);
+            feed(h);
+          });
+        running.add(call);
+      }
+    };
+    this.helpers.forEach(feed);
+    for (;;) {
+      if (cancelled()) {
+        stop = true;
+        await Promise.allSettled([...running]);
+        return null;
+      }
+      const i = retry.length ? retry.pop() : next < ranges.length ? next++ : -1;
+      if (i >= 0) {
+        results[i] = local(share(ranges[i], false));
+        await yieldToEvents();
+      } else if (running.size) {
+        await Promise.race(running);
+      } else {
+        return results;
+      }
+    }
+  }
+
+  /**
+   * Trainer.evaluate of many images in consecutive chunks of `chunk`, streamed (see stream()); resolves
+   * to the merged Evaluation, or null when `cancelled()` said so between chunks.
+   */
+  async evaluateChunks(trainer, images, labels, version, chunk, cancelled) {
+    const ranges = chunkRanges(labels.length, chunk);
+    const parts = await this.stream(trainer, version, ranges, SHARD.EVALUATE, { images, labels }, (sh) => plain(trainer.evaluate(sh.images, sh.labels)), cancelled);
+    return parts && mergeEvaluations(parts);
+  }
+
+  /** Trainer.predict of many images in consecutive chunks of `chunk`, streamed: N×10 probabilities. */
+  async predictChunks(trainer, images, version, chunk) {
+    const ranges = chunkRanges(images.length / IMAGE_BYTES, chunk);
+    const parts = await this.stream(trainer, version, ranges, SHARD.PREDICT, { images }, (sh) => trainer.predict(sh.images));
+    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
   /** Trainer.predict (N×10 probabilities) split across the workers. */
   async predict(trainer, images, version) {
     const n = images.length / IMAGE_BYTES;
@@ -316,6 +416,17 @@ export class TrainerPool {
 }
 
 const FAILED = Symbol('failed');
+
+/** Images [s, e) of `data` ({ images, labels? }): copies for a helper (they are transferred), views here. */
+function shareOf(data, [s, e], copy) {
+  const cut = (a, from, to) => (copy ? a.slice(from, to) : a.subarray(from, to));
+  const out = { images: cut(data.images, s * IMAGE_BYTES, e * IMAGE_BYTES) };
+  if (data.labels) out.labels = cut(data.labels, s, e);
+  return out;
+}
+
+/** Lets queued messages (helpers' answers) be handled before the coordinator's next local job. */
+const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve));
 
 
 /**

@@ -18,7 +18,7 @@ import {
   validationSizeFor,
   MixedSampler,
 } from './batching.js';
-import { mergeEvaluations, misclassifiedIndices, RateMeter, etaSeconds } from './metrics.js';
+import { misclassifiedIndices, RateMeter, etaSeconds } from './metrics.js';
 import { TrainerPool } from './parallel.js';
 import { compileEngine, startHelpers } from './engine.js';
 
@@ -226,18 +226,19 @@ async function evaluateSplit(split, j) {
   if (cached && cached.version === weightsVersion) return cached.evaluation;
   const version = weightsVersion;
   const { images, labels, offset, count } = splitView(split);
-  const parts = [];
-  for (let s = 0; s < count; s += EVAL_CHUNK) {
-    const e = Math.min(count, s + EVAL_CHUNK);
-    const t = requireTrainer();
-    const ev = await pool.evaluate(t, images.subarray((offset + s) * IMAGE_BYTES, (offset + e) * IMAGE_BYTES), labels.subarray(offset + s, offset + e), version);
-    if (version !== weightsVersion) throw new Error('the model changed during the evaluation');
-    parts.push(plain(ev));
-    await yieldNow();
-    if (j && j.kind === 'evaluate' && j.stop) throw new Cancelled();
-  }
-  const evaluation = mergeEvaluations(parts);
-  if (version === weightsVersion) evalCache.set(split, { version, evaluation });
+  // Whole chunks to each worker in turn (pool.stream); the pool yields between chunks, so predict
+  // and stop requests are served meanwhile.
+  const evaluation = await pool.evaluateChunks(
+    requireTrainer(),
+    images.subarray(offset * IMAGE_BYTES, (offset + count) * IMAGE_BYTES),
+    labels.subarray(offset, offset + count),
+    version,
+    EVAL_CHUNK,
+    () => version !== weightsVersion || (j && j.kind === 'evaluate' && j.stop),
+  );
+  if (version !== weightsVersion) throw new Error('the model changed during the evaluation');
+  if (!evaluation) throw new Cancelled();
+  evalCache.set(split, { version, evaluation });
   return evaluation;
 }
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MAX_WORKERS, MIN_SPLIT_STEP_MS, TIMED_CALLS, TrainerPool, combineGradients, shardHandlers, splitRanges, startPool, workerCount } from '../../www/parallel.js';
-import { RpcClient, serveRpc } from '../../www/protocol.js';
+import { MAX_WORKERS, MIN_SPLIT_STEP_MS, STREAM_DEPTH, TIMED_CALLS, TrainerPool, chunkRanges, combineGradients, shardHandlers, splitRanges, startPool, workerCount } from '../../www/parallel.js';
+import { RpcClient, plain, serveRpc } from '../../www/protocol.js';
 
 test('splitRanges: contiguous, sizes within one, larger first, respecting the minimum share', () => {
   assert.deepEqual(splitRanges(64, 2), [[0, 32], [32, 64]]);
@@ -25,6 +25,15 @@ test('splitRanges: contiguous, sizes within one, larger first, respecting the mi
     const sizes = r.map(([s, e]) => e - s);
     assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
   }
+});
+
+test('chunkRanges: consecutive chunks of the size asked, the last shorter; bad sizes refused', () => {
+  assert.deepEqual(chunkRanges(10, 4), [[0, 4], [4, 8], [8, 10]]);
+  assert.deepEqual(chunkRanges(8, 4), [[0, 4], [4, 8]]);
+  assert.deepEqual(chunkRanges(3, 256), [[0, 3]]);
+  assert.deepEqual(chunkRanges(0, 4), []);
+  assert.throws(() => chunkRanges(2.5, 4), /cannot cut/);
+  assert.throws(() => chunkRanges(10, 0), /positive integer/);
 });
 
 test('workerCount: one per core unless asked, within 1..MAX_WORKERS', () => {
@@ -244,6 +253,73 @@ describe('TrainerPool with the wasm package', { skip }, () => {
     // A stale mirror is never used silently: a version whose weights were not sent is an error.
     const h = pool.helpers[0];
     await assert.rejects(h.rpc.call('predict', { model: 'mlp', version: 999, images: images.slice(0, 784) }), /never sent/);
+    t.free();
+  });
+
+  /** Counts each helper's requests (by type) on their way out. */
+  function countCalls(pool) {
+    return pool.helpers.map((h) => {
+      const seen = {};
+      const call = h.rpc.call.bind(h.rpc);
+      h.rpc = { call: (type, ...rest) => ((seen[type] = (seen[type] || 0) + 1), call(type, ...rest)) };
+      return seen;
+    });
+  }
+
+  test('streamed evaluation and prediction equal the plain ones, every worker taking whole chunks', async () => {
+    const pool = await makePool(2);
+    const seen = countCalls(pool);
+    const t = new wasm.Trainer({ model: 'cnn', seed: 6 });
+    const { images, labels } = batch(150, 8);
+    let version = 0;
+    for (let round = 0; round < 2; round++) {
+      const ev = await pool.evaluateChunks(t, images, labels, version, 16); // 10 chunks, the last of 6
+      const plainEv = plain(t.evaluate(images, labels));
+      assert.deepEqual(Array.from(ev.predictions), Array.from(plainEv.predictions));
+      assert.deepEqual(ev.confusion, plainEv.confusion);
+      assert.equal(ev.count, 150);
+      assert.ok(Math.abs(ev.loss - plainEv.loss) < 1e-5, `loss ${ev.loss} vs ${plainEv.loss}`);
+      const probs = await pool.predictChunks(t, images, version, 32);
+      assert.ok(maxDiff(probs, t.predict(images)) < 1e-6);
+      // New weights (as after training): the helpers' mirrors must follow.
+      t.trainBatch(...Object.values(batch(32, 4)));
+      version++;
+    }
+    // Both helpers worked, and the coordinator too (a helper never holds more than STREAM_DEPTH).
+    for (const s of seen) assert.ok(s.evaluate >= 1 && s.predict >= 1, JSON.stringify(seen));
+    const remote = seen.reduce((n, s) => n + s.evaluate, 0);
+    assert.ok(remote < 2 * 10, `all ${remote} evaluation chunks went to helpers`);
+    assert.ok(pool.helpers.every((h) => h.pending === 0));
+    t.free();
+  });
+
+  test('a cancelled stream stops between chunks and waits for the chunks already queued', async () => {
+    const pool = await makePool(1);
+    const seen = countCalls(pool);
+    const t = new wasm.Trainer({ model: 'mlp', seed: 6 });
+    const { images, labels } = batch(200, 3);
+    let asked = 0;
+    const ev = await pool.evaluateChunks(t, images, labels, 0, 10, () => ++asked > 2);
+    assert.equal(ev, null);
+    assert.ok(seen[0].evaluate <= STREAM_DEPTH + 2, `${seen[0].evaluate} chunks sent after the stop`);
+    assert.equal(pool.helpers[0].pending, 0);
+    // The pool is still usable.
+    const again = await pool.evaluateChunks(t, images, labels, 0, 50);
+    assert.equal(again.count, 200);
+    t.free();
+  });
+
+  test('a helper failing mid-stream is dropped once and its chunks are computed here', async () => {
+    const lost = [];
+    const pool = await makePool(1, { onHelperLost: (err, size) => lost.push([err.message, size]) });
+    const broken = { call: () => Promise.reject(new Error('worker crashed')) };
+    pool.helpers.push({ rpc: broken, id: 1, model: null, version: -1 });
+    const t = new wasm.Trainer({ model: 'mlp', seed: 7 });
+    const { images, labels } = batch(120, 5);
+    const ev = await pool.evaluateChunks(t, images, labels, 0, 10);
+    assert.deepEqual(Array.from(ev.predictions), Array.from(t.evaluate(images, labels).predictions));
+    assert.deepEqual(lost, [['worker crashed', 2]]); // two chunks were queued on it: one loss
+    assert.equal(pool.size, 2);
     t.free();
   });
 

@@ -6,7 +6,9 @@
 //     train      samples/s for mlp, cnn, cnn-large at B = 32, 64, 128: a fresh Trainer, untimed
 //                warm-up (>= 2 steps and >= 1 s), then steps on shuffled real training batches until --seconds pass
 //                (at least 3 steps). Wall time includes gathering each batch (as in the app).
-//     infer      samples/s of predict() on 256 test images per call, for --seconds/2.
+//     infer      samples/s of predict() on 256 test images per call (split across the workers), for
+//                --seconds/2; and streamed: the test set in batches of 256, each whole to one worker
+//                (TrainerPool.predictChunks, the app's evaluation path).
 //     latency    one-image predict(): median and p95 over 200 calls (after >= 10 calls and >= 0.3 s of warm-up),
 //                timed inside the worker around the wasm call, AND from the main thread as a
 //                postMessage round trip (page -> worker -> predict -> page).
@@ -125,11 +127,26 @@ async function buildBenchPage() {
   await run(VITE, ['build', '--config', BENCH_CONFIG, '--logLevel', 'warn']);
 }
 
-/** The shipped .wasm: dist/assets/inkling_bg-*.wasm, else www/pkg/inkling_bg.wasm. */
-function shippedWasm() {
-  const assets = join(DIST, 'assets');
+/** The .wasm in `dir`/assets (inkling_bg-*.wasm), or null. */
+function wasmIn(dir) {
+  const assets = join(dir, 'assets');
   const hit = existsSync(assets) && readdirSync(assets).find((f) => /^inkling_bg.*\.wasm$/.test(f));
-  return hit ? join(assets, hit) : join(PKG_DIR, 'inkling_bg.wasm');
+  return hit ? join(assets, hit) : null;
+}
+
+/**
+ * The .wasm the figures are for: the bench page's (built from the same www/pkg as dist/, the shipped
+ * app). With --no-build the page may be older than dist/: then the figures are still for the page's,
+ * and a warning says so.
+ */
+function measuredWasm() {
+  const site = wasmIn(SITE);
+  const shipped = wasmIn(DIST) ?? join(PKG_DIR, 'inkling_bg.wasm');
+  if (!site) return shipped;
+  if (existsSync(shipped) && !readFileSync(site).equals(readFileSync(shipped))) {
+    log.warn(`the bench page's wasm differs from ${relative(ROOT, shipped)} (built since; run without --no-build): these figures are for the page's`);
+  }
+  return site;
 }
 
 // --- server (COOP/COEP; hashed assets cacheable so a reload is a real warm start) ------------------
@@ -248,6 +265,11 @@ async function browserBench({ seconds, models, batches, epoch, latencyCount, res
         const inf = await call('infer', { model, batch: 256, seconds: seconds / 2, workers });
         results.push({ bench: 'infer', target: 'wasm', model, batch: inf.batch, workers: inf.workers, samplesPerSec: inf.samplesPerSec, calls: inf.calls });
         log(`${model.padEnd(9)} inference B=256 ${inf.workers} worker(s): ${fmt(inf.samplesPerSec)} samples/s (${inf.calls} calls)`);
+        if (workers === 'all' && init.buildInfo.workers > 1) {
+          const st = await call('infer', { model, batch: 256, seconds: seconds / 2, workers, stream: true });
+          results.push({ bench: 'infer-stream', target: 'wasm', model, batch: st.batch, workers: st.workers, samplesPerSec: st.samplesPerSec, samples: st.samples });
+          log(`${model.padEnd(9)} inference B=256 streamed, ${st.workers} worker(s): ${fmt(st.samplesPerSec)} samples/s (${st.samples} test images)`);
+        }
       }
     }
 
@@ -306,7 +328,7 @@ async function nativeBench({ seconds, models, batches, results }) {
 // --- report ---------------------------------------------------------------------------------
 
 function staticFacts(results) {
-  const file = shippedWasm();
+  const file = measuredWasm();
   const bytes = readFileSync(file);
   const simd = countSimd(bytes);
   results.push({ bench: 'wasm-size', file: relative(ROOT, file), rawBytes: bytes.length, gzipBytes: gzipSync(bytes, { level: 9 }).length });
@@ -329,7 +351,9 @@ function buildTable(results) {
   }
   for (const model of models) {
     const n = find((r) => r.bench === 'infer' && r.target === 'native' && r.model === model);
-    rows.push([`inference ${model} B=256`, fmt(wasm('infer', model, undefined, all)?.samplesPerSec), fmt(wasm('infer', model, undefined, 1)?.samplesPerSec), fmt(n?.samplesPerSec), 'samples/s']);
+    rows.push([`inference ${model} B=256, one batch at a time`, fmt(wasm('infer', model, undefined, all)?.samplesPerSec), fmt(wasm('infer', model, undefined, 1)?.samplesPerSec), fmt(n?.samplesPerSec), 'samples/s']);
+    const st = wasm('infer-stream', model, undefined, all);
+    if (st) rows.push([`inference ${model} B=256, streamed`, fmt(st.samplesPerSec), '', '', 'samples/s (test set in batches of 256, a batch per worker: the app\'s evaluation)']);
   }
   for (const r of L.filter((x) => x.bench === 'predict-latency')) {
     rows.push([`predict 1 image ${r.model}, ${r.where === 'worker' ? 'in worker' : 'main-thread round trip'}`, '', `${fmt(r.medianMs, 2)} / ${fmt(r.p95Ms, 2)}`, '', `ms median / p95 (${r.calls} calls)`]);
