@@ -25,6 +25,36 @@ mod imp {
         /// `-0.0`: the identity of addition (`-0.0 + x == x` for every `x`, so the compiler drops it).
         pub(in crate::ops) const NEG_ZERO: Self = L4(f32x4(-0.0, -0.0, -0.0, -0.0));
 
+        /// `+0.0` in every lane: where sums start (as in a plain `0.0 + a·b + …`).
+        pub(in crate::ops) const ZERO: Self = L4(f32x4(0.0, 0.0, 0.0, 0.0));
+
+        /// Loads the four values at `p` (for kernels that checked their bounds once, up front).
+        ///
+        /// # Safety
+        /// `p..p+4` must be valid to read.
+        #[inline(always)]
+        pub(in crate::ops) unsafe fn load_ptr(p: *const f32) -> Self {
+            L4(v128_load(p as *const v128))
+        }
+
+        /// `*p` in every lane (one `v128.load32_splat`).
+        ///
+        /// # Safety
+        /// `p` must be valid to read.
+        #[inline(always)]
+        pub(in crate::ops) unsafe fn splat_ptr(p: *const f32) -> Self {
+            L4(v128_load32_splat(p as *const u32))
+        }
+
+        /// Stores the four lanes at `p`.
+        ///
+        /// # Safety
+        /// `p..p+4` must be valid to write.
+        #[inline(always)]
+        pub(in crate::ops) unsafe fn store_ptr(self, p: *mut f32) {
+            v128_store(p as *mut v128, self.0)
+        }
+
         /// `self + c·x`, where `c` is a constant once inlined: `±1` become an addition or a
         /// subtraction (exact either way: `1·x == x`).
         #[inline(always)]
@@ -123,6 +153,36 @@ mod imp {
     impl L4 {
         /// `-0.0`: the identity of addition (`-0.0 + x == x` for every `x`, so the compiler drops it).
         pub(in crate::ops) const NEG_ZERO: Self = L4([-0.0; 4]);
+
+        /// `+0.0` in every lane.
+        pub(in crate::ops) const ZERO: Self = L4([0.0; 4]);
+
+        /// Loads the four values at `p`.
+        ///
+        /// # Safety
+        /// `p..p+4` must be valid to read.
+        #[inline(always)]
+        pub(in crate::ops) unsafe fn load_ptr(p: *const f32) -> Self {
+            L4(p.cast::<[f32; 4]>().read_unaligned())
+        }
+
+        /// `*p` in every lane.
+        ///
+        /// # Safety
+        /// `p` must be valid to read.
+        #[inline(always)]
+        pub(in crate::ops) unsafe fn splat_ptr(p: *const f32) -> Self {
+            L4([*p; 4])
+        }
+
+        /// Stores the four lanes at `p`.
+        ///
+        /// # Safety
+        /// `p..p+4` must be valid to write.
+        #[inline(always)]
+        pub(in crate::ops) unsafe fn store_ptr(self, p: *mut f32) {
+            p.cast::<[f32; 4]>().write_unaligned(self.0)
+        }
 
         /// `self + c·x`.
         #[inline(always)]

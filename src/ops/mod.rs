@@ -8,7 +8,7 @@
 //!
 //! | op | forward | backward |
 //! |---|---|---|
-//! | [`conv2d`] | im2col + gemm; in wasm32, 3×3 with ≥ 8 input channels: Winograd F(4×4, 3×3) (36 small gemms per chunk), and 3×3 on one input channel: a direct kernel; bias (and ReLU) fused into the output write | weight and bias gradients in one pass (Winograd or gemm); the input gradient only when the input needs one |
+//! | [`conv2d`] | im2col + gemm; in wasm32, 3×3 with ≥ 8 input channels: Winograd F(4×4, 3×3) (36 small matrix products per chunk; in the forward pass a register-blocked kernel, `blocked`), and 3×3 on one input channel: a direct kernel; bias (and ReLU) fused into the output write | weight and bias gradients in one pass (Winograd or gemm); the input gradient only when the input needs one |
 //! | [`conv2d_pool2x2`] | the same with a 2×2 max-pool (in registers for Winograd and the direct kernel), recording each window's winner | the output gradient scattered to the winners, then as `conv2d` |
 //! | [`linear`] | gemm onto the broadcast bias, ReLU fused | the same, with ReLU's mask fused |
 //! | [`max_pool2x2`] | one pass, first maximum of each window | scatter of the gradient to each window's maximum |
@@ -19,7 +19,8 @@
 //! the gemm crate never splits a reduction across threads, and the ops' own sums (the convolutions'
 //! per-group gradients included) run in a fixed order.
 //!
-//! Matrix products use the `gemm` crate (Candle's own backend). Convolutions work on small chunks of
+//! Matrix products use the `gemm` crate (Candle's own backend), except the Winograd forward products in
+//! wasm32, where gemm's micro-kernel spills registers in V8 (see `blocked`). Convolutions work on small chunks of
 //! images whose im2col columns stay in a core's L2 cache, grouped into a fixed number of jobs that run
 //! on rayon's threads natively (one after another in wasm32, where the worker pool provides the
 //! parallelism); the groups' weight gradients are summed in group order, so results do not depend on
@@ -27,6 +28,7 @@
 
 mod activation;
 mod batch_norm;
+mod blocked;
 mod conv;
 mod direct;
 mod lanes;

@@ -31,6 +31,7 @@
 //! Matrices from Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (2016), with the
 //! interpolation points 0, ±1, ±2, ∞.
 
+use super::blocked;
 use super::conv::Output;
 use super::lanes::L4;
 use super::{matmul, Mat, Scratch};
@@ -46,6 +47,10 @@ const XI: usize = ALPHA * ALPHA;
 /// images: 512 KiB. (For the cnn at B=64 in wasm32, 2^16, 2^19 and 2^21 measured no better, within
 /// the machine's noise; larger chunks make larger products but leave the cache.)
 const CHUNK_VALUES: usize = 1 << 17;
+
+/// Whether the forward products go through [`blocked::product`] (wasm32, where gemm's kernel spills
+/// registers in V8) rather than gemm (natively, where gemm's AVX kernels are faster).
+const BLOCKED_PRODUCTS: bool = cfg!(target_arch = "wasm32");
 
 /// A small dense matrix (at most 6×6), row-major.
 #[derive(Clone, Copy)]
@@ -337,7 +342,12 @@ impl Winograd {
         for xi in 0..XI {
             // M_ξ (T, Cout) = V_ξ (T, Cin) · U_ξ (Cin, Cout)
             let (vx, ux) = (&v[xi * t_all * cin..][..t_all * cin], &u[xi * cin * cout..][..cin * cout]);
-            matmul(&mut m[xi * t_all * cout..][..t_all * cout], t_all, cout, cin, Mat::rows(vx, cin), Mat::rows(ux, cout), false, false);
+            let mx = &mut m[xi * t_all * cout..][..t_all * cout];
+            if BLOCKED_PRODUCTS {
+                blocked::product(mx, t_all, cout, cin, vx, ux);
+            } else {
+                matmul(mx, t_all, cout, cin, Mat::rows(vx, cin), Mat::rows(ux, cout), false, false);
+            }
         }
         self.transform_output(&m, nb, out);
     }
