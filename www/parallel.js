@@ -16,7 +16,7 @@
 //
 // No DOM access here: this runs inside the worker.
 
-import { RpcClient, plain, withTransfer } from './protocol.js';
+import { RpcClient, plain, withTransfer, yieldToEvents } from './protocol.js';
 import { IMAGE_BYTES } from './batching.js';
 import { mergeEvaluations } from './metrics.js';
 
@@ -213,12 +213,11 @@ export class TrainerPool {
    * helper's share is then run locally too. Returns the results in share order.
    */
   async fanOut(trainer, model, version, ranges, type, data, extra, local) {
-    const share = (range, copy) => shareOf(data, range, copy);
     const cache = {};
     const used = this.helpers.slice(0, ranges.length - 1);
     const sent = used.map((h, i) => {
       const m = this.mirror(h, trainer, model, version, cache);
-      const payload = share(ranges[i + 1], true);
+      const payload = shareOf(data, ranges[i + 1], true);
       const transfer = payload.labels ? [payload.images.buffer, payload.labels.buffer] : [payload.images.buffer];
       // Weights are copied (not transferred): the same array may go to several helpers.
       const call = h.rpc.call(type, { ...m, ...payload, ...extra(i + 1) }, transfer);
@@ -236,14 +235,14 @@ export class TrainerPool {
       );
     });
     const t0 = performance.now();
-    const results = [local(share(ranges[0], false), 0)];
+    const results = [local(shareOf(data, ranges[0], false), 0)];
     const t1 = performance.now();
     const remote = await Promise.all(sent);
     const t2 = performance.now();
     this.timing.local += t1 - t0;
     this.timing.wait += t2 - t1;
     this.timing.calls++;
-    remote.forEach((r, i) => results.push(r === FAILED ? local(share(ranges[i + 1], false), i + 1) : r));
+    remote.forEach((r, i) => results.push(r === FAILED ? local(shareOf(data, ranges[i + 1], false), i + 1) : r));
     return results;
   }
 
@@ -318,7 +317,6 @@ export class TrainerPool {
     const running = new Set();
     let next = 0;
     let stop = false;
-    const share = (range, copy) => shareOf(data, range, copy);
     const feed = (h) => {
       while (!stop && (h.pending || 0) < STREAM_DEPTH && next < ranges.length && this.helpers.includes(h)) {
         const i = next++;
@@ -327,7 +325,7 @@ export class TrainerPool {
         // current (and a failure drops the helper, mirror and all).
         h.model = m.model;
         h.version = m.version;
-        const payload = share(ranges[i], true);
+        const payload = shareOf(data, ranges[i], true);
         const transfer = payload.labels ? [payload.images.buffer, payload.labels.buffer] : [payload.images.buffer];
         h.pending = (h.pending || 0) + 1;
         const call = h.rpc
@@ -359,7 +357,7 @@ export class TrainerPool {
       }
       const i = retry.length ? retry.pop() : next < ranges.length ? next++ : -1;
       if (i >= 0) {
-        results[i] = local(share(ranges[i], false));
+        results[i] = local(shareOf(data, ranges[i], false));
         await yieldToEvents();
       } else if (running.size) {
         await Promise.race(running);
@@ -382,14 +380,7 @@ export class TrainerPool {
   /** Trainer.predict of many images in consecutive chunks of `chunk`, streamed: N×10 probabilities. */
   async predictChunks(trainer, images, version, chunk) {
     const ranges = chunkRanges(images.length / IMAGE_BYTES, chunk);
-    const parts = await this.stream(trainer, version, ranges, SHARD.PREDICT, { images }, (sh) => trainer.predict(sh.images));
-    const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concat(await this.stream(trainer, version, ranges, SHARD.PREDICT, { images }, (sh) => trainer.predict(sh.images)));
   }
 
   /** Trainer.predict (N×10 probabilities) split across the workers. */
@@ -402,14 +393,7 @@ export class TrainerPool {
       ranges,
       () => trainer.predict(images),
       async () => {
-        const parts = await this.fanOut(trainer, model, version, ranges, SHARD.PREDICT, { images }, () => ({}), (sh) => trainer.predict(sh.images));
-        const out = new Float32Array(parts.reduce((s, p) => s + p.length, 0));
-        let at = 0;
-        for (const p of parts) {
-          out.set(p, at);
-          at += p.length;
-        }
-        return out;
+        return concat(await this.fanOut(trainer, model, version, ranges, SHARD.PREDICT, { images }, () => ({}), (sh) => trainer.predict(sh.images)));
       },
     );
   }
@@ -425,8 +409,16 @@ function shareOf(data, [s, e], copy) {
   return out;
 }
 
-/** Lets queued messages (helpers' answers) be handled before the coordinator's next local job. */
-const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve));
+/** The parts' probabilities (Float32Arrays) one after another, in one array. */
+function concat(parts) {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 
 /**

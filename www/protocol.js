@@ -33,6 +33,9 @@ export const EVT = Object.freeze({
   FINETUNE_PROGRESS: 'finetuneProgress', // { phase, step, steps, loss }
 });
 
+/** Resolves after the event loop's next turn, so that messages queued meanwhile are handled first. */
+export const yieldToEvents = () => new Promise((resolve) => setTimeout(resolve));
+
 /**
  * A wasm result as plain data: serde-wasm-bindgen may hand back Maps, which structured clone and
  * property access treat differently; Maps become objects, recursively. Typed arrays stay as they are.

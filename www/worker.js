@@ -6,7 +6,7 @@
 
 import init, { Trainer, parseIdx, preprocessDrawing, buildInfo } from './pkg/inkling.js';
 import wasmUrl from './pkg/inkling_bg.wasm?url';
-import { serveRpc, withTransfer, plain, MSG, EVT } from './protocol.js';
+import { serveRpc, withTransfer, plain, yieldToEvents, MSG, EVT } from './protocol.js';
 import { loadDataset } from './data.js';
 import {
   IMAGE_BYTES,
@@ -36,7 +36,6 @@ let data = null; // { trainImages, trainLabels, trainCount, valCount, testImages
 let job = null; // the running long job: { kind, paused, stop, wake, done }
 const evalCache = new Map(); // split -> { version, evaluation }
 
-const yieldNow = () => new Promise((r) => setTimeout(r));
 const now = () => performance.now();
 
 /** Loads the engine; `workers` (from the page) overrides the number of cores used. */
@@ -379,7 +378,7 @@ async function runTraining(j, cfg) {
       meter.add(count, now());
       if (now() - chunkStart >= CHUNK_MS) {
         emitProgress();
-        await yieldNow();
+        await yieldToEvents();
         chunkStart = now();
       }
     }
@@ -467,7 +466,7 @@ async function finetune({ images, labels, holdout = [], learningRate = 1e-4, ste
       lastLoss = r.loss;
       if (now() - chunkStart >= CHUNK_MS) {
         progress('training', done, { loss: lastLoss });
-        await yieldNow();
+        await yieldToEvents();
         chunkStart = now();
       }
     }

@@ -119,6 +119,17 @@ const maxDiff = (a, b) => {
   return m;
 };
 
+/** `trainer` with `before(...args)` called ahead of each call of its method `key` (other members as they are). */
+function spyOn(trainer, key, before) {
+  return new Proxy(trainer, {
+    get(t, k) {
+      if (k === key) return (...args) => (before(...args), t[key](...args));
+      const v = Reflect.get(t, k);
+      return typeof v === 'function' ? v.bind(t) : v;
+    },
+  });
+}
+
 /**
  * Asserts that two twins' weights agree after `steps` Adam steps on the same batches, one whole and
  * one split into shares. Adam moves each weight by about ±lr whatever its gradient's size, so a
@@ -166,13 +177,7 @@ describe('TrainerPool with the wasm package', { skip }, () => {
       const pooledT = new wasm.Trainer({ model: 'cnn', seed: 3 });
       // The gradient the pool applies, caught on its way to the trainer.
       const applied = [];
-      const spy = new Proxy(pooledT, {
-        get(t, key) {
-          if (key === 'applyGradients') return (values, loss) => (applied.push(Float32Array.from(values)), t.applyGradients(values, loss));
-          const v = Reflect.get(t, key);
-          return typeof v === 'function' ? v.bind(t) : v;
-        },
-      });
+      const spy = spyOn(pooledT, 'applyGradients', (values) => applied.push(Float32Array.from(values)));
       let version = 0;
       for (let step = 0; step < 3; step++) {
         const { images, labels } = batch(50, step + 1); // 50: shares of 25 or 17/17/16
@@ -256,6 +261,15 @@ describe('TrainerPool with the wasm package', { skip }, () => {
     t.free();
   });
 
+  /** A pool of one working helper and one whose every call fails; `lost` records each helper dropped. */
+  async function poolWithBrokenHelper() {
+    const lost = [];
+    const pool = await makePool(1, { onHelperLost: (err, size) => lost.push([err.message, size]) });
+    const broken = { call: () => Promise.reject(new Error('worker crashed')) };
+    pool.helpers.push({ rpc: broken, id: 1, model: null, version: -1 });
+    return { pool, lost };
+  }
+
   /** Counts each helper's requests (by type) on their way out, and the most it had queued (`maxPending`). */
   function countCalls(pool) {
     return pool.helpers.map((h) => {
@@ -304,13 +318,7 @@ describe('TrainerPool with the wasm package', { skip }, () => {
     const seen = countCalls(pool);
     const t = new wasm.Trainer({ model: 'mlp', seed: 6 });
     let local = 0;
-    const counted = new Proxy(t, {
-      get(target, key) {
-        if (key === 'evaluate') return (...args) => (local++, target.evaluate(...args));
-        const v = Reflect.get(target, key);
-        return typeof v === 'function' ? v.bind(target) : v;
-      },
-    });
+    const counted = spyOn(t, 'evaluate', () => local++);
     const { images, labels } = batch(200, 3);
     let asked = 0;
     let atStop = null;
@@ -332,10 +340,7 @@ describe('TrainerPool with the wasm package', { skip }, () => {
   });
 
   test('a helper failing mid-stream is dropped once and its chunks are computed here', async () => {
-    const lost = [];
-    const pool = await makePool(1, { onHelperLost: (err, size) => lost.push([err.message, size]) });
-    const broken = { call: () => Promise.reject(new Error('worker crashed')) };
-    pool.helpers.push({ rpc: broken, id: 1, model: null, version: -1 });
+    const { pool, lost } = await poolWithBrokenHelper();
     const t = new wasm.Trainer({ model: 'mlp', seed: 7 });
     const { images, labels } = batch(120, 5);
     const ev = await pool.evaluateChunks(t, images, labels, 0, 10);
@@ -346,10 +351,7 @@ describe('TrainerPool with the wasm package', { skip }, () => {
   });
 
   test('a failing helper costs only speed: its share is computed here and it is dropped', async () => {
-    const lost = [];
-    const pool = await makePool(1, { onHelperLost: (err, size) => lost.push([err.message, size]) });
-    const broken = { call: () => Promise.reject(new Error('worker crashed')) };
-    pool.helpers.push({ rpc: broken, id: 1, model: null, version: -1 });
+    const { pool, lost } = await poolWithBrokenHelper();
     assert.equal(pool.size, 3);
     const plainT = new wasm.Trainer({ model: 'cnn', seed: 2 });
     const pooledT = new wasm.Trainer({ model: 'cnn', seed: 2 });
