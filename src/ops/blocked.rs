@@ -5,7 +5,7 @@
 //! Why not gemm there: gemm's SIMD128 micro-kernel keeps a 12×4 block of the result in 12 vector
 //! registers and needs 4 more for its operands, but V8 on x64 allocates 15 (`xmm15` is its scratch
 //! register), so the compiled inner loop spills and reloads accumulators on every step of `k` (seen
-//! in V8's code for the kernel: 20 stack loads and stores per two steps). Here a block is [`ROWS`]
+//! in V8's code for the kernel: 26 stack loads and stores per two steps). Here a block is [`ROWS`]
 //! rows by 4·[`VECS`] columns, 4×8: 8 accumulators, two `rhs` vectors and the four broadcast `lhs`
 //! values of one step (LLVM loads all of a step's operands first), 14 registers. The operands need
 //! no packing: a block's `rhs` rows are 8 contiguous values and its `lhs` values are broadcast one at
