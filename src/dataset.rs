@@ -1,9 +1,8 @@
-//! Labelled image sets in memory: validation split, seeded shuffling and batching, and (natively) loading
+//! Labelled image sets in memory: validation split, gathering batches, and (natively) loading
 //! the four standard MNIST files from a directory.
 
 use crate::idx::parse_idx;
 use crate::input::IMAGE_PIXELS;
-use crate::rng::Rng;
 use candle_core::{bail, Result};
 
 /// Images (N × 784 raw bytes, 0 = background) with their labels (N digits).
@@ -89,13 +88,6 @@ impl Dataset {
         (images, labels)
     }
 
-    /// One epoch's batches of indices in a seeded random order; the last batch may be smaller.
-    pub fn epoch_batches(&self, batch_size: usize, rng: &mut Rng) -> Vec<Vec<usize>> {
-        let mut order: Vec<usize> = (0..self.len()).collect();
-        rng.shuffle(&mut order);
-        order.chunks(batch_size.max(1)).map(|c| c.to_vec()).collect()
-    }
-
     /// Appends another dataset's examples.
     pub fn extend(&mut self, other: &Dataset) {
         self.images.extend_from_slice(&other.images);
@@ -158,15 +150,8 @@ mod tests {
     }
 
     #[test]
-    fn batches_cover_every_example_once_and_are_seeded() {
+    fn gather_copies_the_chosen_examples() {
         let d = tiny(10);
-        let a = d.epoch_batches(4, &mut Rng::new(3));
-        let b = d.epoch_batches(4, &mut Rng::new(3));
-        assert_eq!(a, b);
-        assert_eq!(a.iter().map(Vec::len).collect::<Vec<_>>(), vec![4, 4, 2]);
-        let mut all: Vec<usize> = a.concat();
-        all.sort_unstable();
-        assert_eq!(all, (0..10).collect::<Vec<_>>());
         let (imgs, labels) = d.gather(&[7, 2]);
         assert_eq!((imgs[0], imgs[IMAGE_PIXELS], labels), (7, 2, vec![7, 2]));
     }

@@ -5,9 +5,12 @@
 //! and compiled to wasm32 with SIMD128 for the browser, where [`wasm`] is the only JavaScript-aware
 //! layer.
 
+pub mod augment;
 pub mod checkpoint;
 pub mod config;
+pub mod drawn;
 pub mod dataset;
+pub mod finetune;
 pub mod idx;
 pub mod input;
 pub mod metrics;
@@ -15,9 +18,12 @@ pub mod models;
 pub mod ops;
 pub mod optim;
 pub mod preprocess;
+pub mod quality;
 pub mod rng;
+pub mod run;
 pub mod synthetic;
 pub mod trainer;
+pub mod verdict;
 
 #[cfg(target_arch = "wasm32")]
 pub mod wasm;

@@ -34,14 +34,95 @@ pub fn preprocess_drawing(pixels: &[u8], width: usize, height: usize, channels: 
     if pixels.len() != width * height * channels {
         bail!("drawing buffer has {} bytes but {width}×{height}×{channels} needs {}", pixels.len(), width * height * channels)
     }
-    let ink = ink_map(pixels, width, height, channels);
-    let Some((x0, y0, x1, y1)) = bounding_box(&ink, width, height) else { return Ok(None) };
+    Ok(frame_ink(&ink_map(pixels, width, height, channels), width, height))
+}
+
+/// Steps 2–4 on an ink map (`width × height`, 0–255, background 0): the digit's box scaled to 20 px
+/// by its longest side and placed by its centre of mass. `None` without ink. Training augmentation
+/// ([`crate::augment`]) frames its redrawn digits with this too, so they look as drawings do.
+pub fn frame_ink(ink: &[f32], width: usize, height: usize) -> Option<Vec<u8>> {
+    let (x0, y0, x1, y1) = bounding_box(ink, width, height)?;
     let (bw, bh) = (x1 - x0 + 1, y1 - y0 + 1);
-    let crop: Vec<f32> = (y0..=y1).flat_map(|y| ink[y * width + x0..=y * width + x1].iter().copied()).collect();
+    let mut crop: Vec<f32> = (y0..=y1).flat_map(|y| ink[y * width + x0..=y * width + x1].iter().copied()).collect();
+    if thin_heavy_strokes(&mut crop, bw, bh) {
+        // Thinning shrank the ink: frame what is left.
+        let (cx0, cy0, cx1, cy1) = bounding_box(&crop, bw, bh)?;
+        let inner: Vec<f32> = (cy0..=cy1).flat_map(|y| crop[y * bw + cx0..=y * bw + cx1].iter().copied()).collect();
+        return Some(scale_and_place(&inner, cx1 - cx0 + 1, cy1 - cy0 + 1));
+    }
+    Some(scale_and_place(&crop, bw, bh))
+}
+
+/// Strokes wider than this share of the digit's longest side are thinned to it. MNIST's pen strokes
+/// are about an eighth of their 20 px box; a digit drawn small with the canvas's fixed brush has
+/// strokes twice as heavy, a look the models read worse.
+const MAX_STROKE_SHARE: f32 = 0.16;
+
+/// Thins the strokes of a cropped ink map (`w × h`) whose mean stroke width is above
+/// [`MAX_STROKE_SHARE`] of its longest side, by eroding the ink evenly from its edges. The width is
+/// estimated as `2 · area / perimeter` of the ink (exact for long strokes). Returns whether it thinned.
+fn thin_heavy_strokes(crop: &mut [f32], w: usize, h: usize) -> bool {
+    let inside = |x: isize, y: isize| x >= 0 && y >= 0 && (x as usize) < w && (y as usize) < h && crop[y as usize * w + x as usize] > 127.0;
+    let (mut area, mut perimeter) = (0usize, 0usize);
+    for y in 0..h as isize {
+        for x in 0..w as isize {
+            if inside(x, y) {
+                area += 1;
+                perimeter += [(1, 0), (-1, 0), (0, 1), (0, -1)].iter().any(|&(dx, dy)| !inside(x + dx, y + dy)) as usize;
+            }
+        }
+    }
+    let limit = MAX_STROKE_SHARE * w.max(h) as f32;
+    let stroke = if perimeter > 0 { 2.0 * area as f32 / perimeter as f32 } else { 0.0 };
+    if stroke <= limit {
+        return false;
+    }
+    let depth = chamfer_depth(crop, w, h);
+    // Never erode a shape away: its deepest pixel keeps full ink.
+    let deepest = depth.iter().copied().fold(0.0, f32::max);
+    let erode = ((stroke - limit) / 2.0).min(deepest - 1.0);
+    if erode <= 0.0 {
+        return false;
+    }
+    for (v, &d) in crop.iter_mut().zip(&depth) {
+        *v = if d > 0.0 { 255.0 * (d - erode).clamp(0.0, 1.0) } else { 0.0 };
+    }
+    true
+}
+
+/// Distance of each ink pixel (> 127) to the nearest background pixel, in pixels (3-4 chamfer; an
+/// edge pixel is at 1), 0 for background. Outside the map counts as background.
+fn chamfer_depth(ink: &[f32], w: usize, h: usize) -> Vec<f32> {
+    const FAR: u32 = u32::MAX / 2;
+    let mut d: Vec<u32> = ink.iter().map(|&v| if v > 127.0 { FAR } else { 0 }).collect();
+    let get = |d: &[u32], x: isize, y: isize| if x < 0 || y < 0 || x as usize >= w || y as usize >= h { 0 } else { d[y as usize * w + x as usize] };
+    for y in 0..h as isize {
+        for x in 0..w as isize {
+            let i = y as usize * w + x as usize;
+            if d[i] != 0 {
+                let best = [get(&d, x - 1, y) + 3, get(&d, x, y - 1) + 3, get(&d, x - 1, y - 1) + 4, get(&d, x + 1, y - 1) + 4];
+                d[i] = d[i].min(*best.iter().min().expect("four neighbours"));
+            }
+        }
+    }
+    for y in (0..h as isize).rev() {
+        for x in (0..w as isize).rev() {
+            let i = y as usize * w + x as usize;
+            if d[i] != 0 {
+                let best = [get(&d, x + 1, y) + 3, get(&d, x, y + 1) + 3, get(&d, x + 1, y + 1) + 4, get(&d, x - 1, y + 1) + 4];
+                d[i] = d[i].min(*best.iter().min().expect("four neighbours"));
+            }
+        }
+    }
+    d.into_iter().map(|v| v as f32 / 3.0).collect()
+}
+
+/// A cropped `bw × bh` ink map scaled to 20 px by its longest side and placed by its centre of mass.
+fn scale_and_place(crop: &[f32], bw: usize, bh: usize) -> Vec<u8> {
     let scale = DIGIT_BOX as f32 / bw.max(bh) as f32;
     let (nw, nh) = (((bw as f32 * scale).round() as usize).clamp(1, DIGIT_BOX), ((bh as f32 * scale).round() as usize).clamp(1, DIGIT_BOX));
-    let small = resample_area(&crop, bw, bh, nw, nh);
-    Ok(Some(place_by_centre_of_mass(&small, nw, nh)))
+    let small = resample_area(crop, bw, bh, nw, nh);
+    place_by_centre_of_mass(&small, nw, nh)
 }
 
 /// Ink amount per pixel in 0–255, background 0.
@@ -164,11 +245,11 @@ mod tests {
 
     #[test]
     fn a_wide_rectangle_is_scaled_to_20_pixels_and_centred() {
-        // 100×50 rectangle in the top-left of a 300×200 canvas.
-        let out = preprocess_drawing(&canvas_with_rect(300, 200, (10, 20, 100, 50)), 300, 200, 1).unwrap().unwrap();
+        // A 100×10 bar (a stroke of a tenth of its length) in the top-left of a 300×200 canvas.
+        let out = preprocess_drawing(&canvas_with_rect(300, 200, (10, 20, 100, 10)), 300, 200, 1).unwrap().unwrap();
         let (x0, y0, x1, y1) = ink_box(&out);
-        assert_eq!((x1 - x0 + 1, y1 - y0 + 1), (20, 10));
-        assert_eq!((x0, y0), (4, 9)); // centre of mass at (14, 14)
+        assert_eq!((x1 - x0 + 1, y1 - y0 + 1), (20, 2));
+        assert_eq!((x0, y0), (4, 13)); // centre of mass at (14, 14)
         assert_eq!(out[14 * 28 + 14], 255);
         assert_eq!(out[0], 0);
     }
@@ -187,6 +268,32 @@ mod tests {
         // A tall thin stroke keeps its aspect ratio: 20 tall, 3 wide (10/80*20 = 2.5 → 3).
         let (x0, y0, x1, y1) = ink_box(&reference);
         assert_eq!((x1 - x0 + 1, y1 - y0 + 1), (3, 20));
+    }
+
+    #[test]
+    fn heavy_strokes_are_thinned_towards_mnist_width() {
+        // The same "L" drawn with a 16 px and a 60 px brush, 200 px tall.
+        let ell = |brush: usize| {
+            let mut px = vec![255u8; 280 * 280];
+            for y in 40..240 {
+                for x in 60..60 + brush {
+                    px[y * 280 + x] = 0;
+                }
+            }
+            for y in 240 - brush..240 {
+                for x in 60..200 {
+                    px[y * 280 + x] = 0;
+                }
+            }
+            preprocess_drawing(&px, 280, 280, 1).unwrap().unwrap()
+        };
+        let ink = |img: &[u8]| img.iter().map(|&p| p as f32).sum::<f32>() / 255.0;
+        let (thin, heavy) = (ink(&ell(16)), ink(&ell(60)));
+        // Unthinned, the heavy L would carry 60/16 times the ink; thinned to the limit, about twice.
+        assert!(heavy > 1.5 * thin && heavy < 2.5 * thin, "thin {thin}, heavy {heavy}");
+        // A filled square is a blob, not a stroke: it is thinned but never erased.
+        let blob = preprocess_drawing(&canvas_with_rect(100, 100, (30, 30, 40, 40)), 100, 100, 1).unwrap().unwrap();
+        assert!(blob.iter().filter(|&&p| p > 128).count() > 50);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Every method validates its input before touching the model, so a bad call returns an error and
 //! leaves weights, optimizer state and counters as they were.
 
+use crate::augment::Augmentation;
 use crate::checkpoint;
 use crate::config::{check_learning_rate, TrainConfig};
 use crate::dataset::Dataset;
@@ -12,6 +13,7 @@ use crate::metrics::Evaluation;
 use crate::models::{init_weights, Mode, Model};
 use crate::optim::Optimizer;
 use crate::rng::Rng;
+use crate::run::RunPlan;
 use candle_core::backprop::GradStore;
 use candle_core::{bail, DType, Device, Result, Tensor, Var, D};
 use candle_nn::{loss, ops, VarBuilder, VarMap};
@@ -104,13 +106,24 @@ impl Trainer {
         self.frozen
     }
 
-    /// One optimizer step on a batch of raw images (N × 784 bytes) and labels (N digits).
+    /// One optimizer step on a batch of raw images (N × 784 bytes) and labels (N digits), each image
+    /// redrawn by [`crate::augment`] first when `config.augment` is on.
     ///
     /// If the loss is NaN or infinite, no step is taken, the weights from before the previous step are
     /// restored, the optimizer state is reset, and an error explains it.
     pub fn train_batch(&mut self, images: &[u8], labels: &[u8]) -> Result<StepStats> {
+        self.step(images, labels, self.config.augment)
+    }
+
+    /// [`Trainer::train_batch`] on images used exactly as given, whatever `config.augment` says (for
+    /// batches that a recipe such as [`crate::finetune`] has already augmented).
+    pub fn train_prepared_batch(&mut self, images: &[u8], labels: &[u8]) -> Result<StepStats> {
+        self.step(images, labels, false)
+    }
+
+    fn step(&mut self, images: &[u8], labels: &[u8], augment: bool) -> Result<StepStats> {
         let n = self.check_batch(images)?;
-        let (logits, loss, loss_value) = training_loss(&self.model, self.frozen, &self.device, images, labels, n, &mut self.rng)?;
+        let (logits, loss, loss_value) = training_loss(&self.model, augment, self.frozen, &self.device, images, labels, n, &mut self.rng)?;
         if !loss_value.is_finite() {
             return self.diverged(loss_value);
         }
@@ -120,6 +133,13 @@ impl Trainer {
         self.optimizer.step(&grads)?;
         self.steps += 1;
         Ok(StepStats { loss: loss_value, accuracy })
+    }
+
+    /// Forgets the optimizer's state (Adam's moments, momentum): a new phase such as fine-tuning
+    /// starts from clean estimates rather than those of the data it trained on before.
+    pub fn reset_optimizer(&mut self) -> Result<()> {
+        self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, self.config.model, self.frozen))?;
+        Ok(())
     }
 
     /// The gradient of the mean loss over one shard of a batch, without updating anything but the
@@ -132,7 +152,7 @@ impl Trainer {
     pub fn gradients(&mut self, images: &[u8], labels: &[u8], stream: u64) -> Result<ShardGradients> {
         let n = self.check_batch(images)?;
         let mut rng = Rng::derived(stream, "dropout/shard");
-        let (logits, loss, loss_value) = training_loss(&self.model, self.frozen, &self.device, images, labels, n, &mut rng)?;
+        let (logits, loss, loss_value) = training_loss(&self.model, self.config.augment, self.frozen, &self.device, images, labels, n, &mut rng)?;
         let correct = (batch_accuracy(&logits, labels)? * n as f32).round() as usize;
         if !loss_value.is_finite() {
             return Ok(ShardGradients { loss: loss_value, correct, count: n, values: Vec::new() });
@@ -199,29 +219,31 @@ impl Trainer {
         Ok(())
     }
 
-    /// One pass over `data` in a seeded random order (`config.seed` and `epoch`), with the learning rate
-    /// of that epoch. `progress(batch, batches, stats)` is called after each step.
+    /// Epoch `epoch` of the run planned by [`RunPlan`] for this config over `data`: its shuffled order
+    /// and its learning rate. `progress(batch, batches, stats)` is called after each step.
     pub fn train_epoch(&mut self, data: &Dataset, epoch: usize, mut progress: impl FnMut(usize, usize, StepStats)) -> Result<EpochStats> {
-        // The config keeps the base rate; the optimizer gets this epoch's rate from the schedule.
-        self.optimizer.set_learning_rate(self.config.learning_rate_for_epoch(epoch));
-        let mut rng = Rng::derived(self.config.seed, &format!("epoch{epoch}"));
-        let batches = data.epoch_batches(self.config.batch_size, &mut rng);
+        let plan = RunPlan::new(&self.config, data.len())?;
+        // The config keeps the base rate; the optimizer gets this epoch's rate from the plan.
+        self.optimizer.set_learning_rate(plan.learning_rate(epoch));
+        let order = plan.epoch_order(epoch);
+        let batches = plan.batches_per_epoch();
         #[cfg(not(target_arch = "wasm32"))]
         let start = std::time::Instant::now();
         let (mut loss_sum, mut correct) = (0f64, 0f64);
-        for (i, batch) in batches.iter().enumerate() {
-            let (images, labels) = data.gather(batch);
+        for i in 0..batches {
+            let batch: Vec<usize> = plan.batch(&order, i).iter().map(|&k| k as usize).collect();
+            let (images, labels) = data.gather(&batch);
             let stats = self.train_batch(&images, &labels)?;
             loss_sum += stats.loss as f64;
-            correct += stats.accuracy as f64 * batch.len() as f64;
-            progress(i + 1, batches.len(), stats);
+            correct += stats.accuracy as f64 * labels.len() as f64;
+            progress(i + 1, batches, stats);
         }
         #[cfg(not(target_arch = "wasm32"))]
         let seconds = start.elapsed().as_secs_f64();
         #[cfg(target_arch = "wasm32")]
         let seconds = 0.0;
         Ok(EpochStats {
-            loss: (loss_sum / batches.len().max(1) as f64) as f32,
+            loss: (loss_sum / batches.max(1) as f64) as f32,
             accuracy: (correct / data.len().max(1) as f64) as f32,
             samples: data.len(),
             seconds,
@@ -351,11 +373,18 @@ fn split_flat<'a>(values: &'a [f32], vars: &'a [Var]) -> impl Iterator<Item = (&
     })
 }
 
-/// The forward pass in training mode (head only when `frozen`, dropout from `rng`) and the batch's mean
+/// The forward pass in training mode (head only when `frozen`; augmentation, when on, and dropout
+/// from `rng`) and the batch's mean
 /// cross-entropy: `(logits, loss, loss value)`. `n` is the image count, already checked.
-fn training_loss(model: &Model, frozen: bool, device: &Device, images: &[u8], labels: &[u8], n: usize, rng: &mut Rng) -> Result<(Tensor, Tensor, f32)> {
+fn training_loss(model: &Model, augment: bool, frozen: bool, device: &Device, images: &[u8], labels: &[u8], n: usize, rng: &mut Rng) -> Result<(Tensor, Tensor, f32)> {
     let ys = labels_to_tensor(labels, n, device)?;
-    let xs = images_to_tensor(images, device)?;
+    let xs = if augment {
+        let mut redrawn = images.to_vec();
+        Augmentation::DRAWN.apply_batch(&mut redrawn, rng);
+        images_to_tensor(&redrawn, device)?
+    } else {
+        images_to_tensor(images, device)?
+    };
     let mode = if frozen { Mode::TrainHead(rng) } else { Mode::Train(rng) };
     let logits = model.forward(&xs, mode)?;
     let loss = loss::cross_entropy(&logits, &ys)?;

@@ -9,6 +9,8 @@
 //! Compiled for wasm32 only: building a `JsError` off wasm32 panics, so native tests never touch this.
 
 use crate::config::{ModelKind, TrainConfig};
+use crate::dataset::Dataset;
+use crate::finetune::FineTuneConfig;
 use crate::idx::{parse_idx as parse_idx_core, IdxKind};
 use crate::input::IMAGE_PIXELS;
 use serde::Serialize;
@@ -27,6 +29,20 @@ export interface TrainerConfig {
   momentum?: number;
   validationSize?: number;
   maxBatchSize?: number;
+  lrDecay?: number;
+  augment?: boolean;
+}
+export interface FineTuneConfig {
+  steps?: number; learningRate?: number; batchSize?: number; ownShare?: number; headOnly?: boolean; seed?: number;
+}
+export type Verdict =
+  | { kind: 'digit'; digit: number; probability: number }
+  | { kind: 'unsure'; first: number; firstProbability: number; second: number; secondProbability: number }
+  | { kind: 'scribble' };
+export interface Defaults { trainer: Required<TrainerConfig>; fineTune: Required<FineTuneConfig>; }
+export interface Limits {
+  maxEpochs: number; maxBatchSize: number; maxLearningRate: number; maxFineTuneSteps: number;
+  maxWeightsBytes: number; maxCanvasSide: number;
 }
 export interface StepResult { loss: number; accuracy: number; }
 export interface ShardGradients { loss: number; correct: number; count: number; values: Float32Array; }
@@ -94,25 +110,32 @@ fn type_name(value: &JsValue) -> String {
     value.js_typeof().as_string().unwrap_or_else(|| "unknown".into())
 }
 
-/// Parses a trainer config object. Non-finite numbers are refused by name (JSON would turn them into
+/// Parses a config object (`what` names it in messages) into `T`. Non-finite numbers are refused by name (JSON would turn them into
 /// `null` and the message would not say which key), arrays and non-objects as a whole.
 fn parse_config(config: &JsValue) -> Result<TrainConfig, JsError> {
+    parse_object(config, "trainer config")
+}
+
+fn parse_object<T: serde::de::DeserializeOwned + Default>(config: &JsValue, what: &str) -> Result<T, JsError> {
+    if config.is_undefined() || config.is_null() {
+        return Ok(T::default());
+    }
     if !config.is_object() || js_sys::Array::is_array(config) || config.is_function() {
-        return Err(js_err(format!("invalid trainer config: expected an object like {{model: 'cnn'}}, got {}", type_name(config))));
+        return Err(js_err(format!("invalid {what}: expected an object of settings, got {}", type_name(config))));
     }
     for entry in js_sys::Object::entries(config.unchecked_ref()).iter() {
         let pair: js_sys::Array = entry.unchecked_into();
         if let Some(v) = pair.get(1).as_f64().filter(|v| !v.is_finite()) {
             let key = pair.get(0).as_string().unwrap_or_default();
             let v = if v.is_nan() { "NaN" } else if v > 0.0 { "Infinity" } else { "-Infinity" };
-            return Err(js_err(format!("invalid trainer config: {key} must be a finite number, got {v}")));
+            return Err(js_err(format!("invalid {what}: {key} must be a finite number, got {v}")));
         }
     }
     // Through JSON so that serde sees every key and refuses unknown ones (serde-wasm-bindgen only looks up
     // the known fields).
     let json = js_sys::JSON::stringify(config).ok().and_then(|j| j.as_string());
-    let json = json.ok_or_else(|| js_err("invalid trainer config: not a plain object (JSON.stringify failed)"))?;
-    serde_json::from_str(&json).map_err(|e| js_err(format!("invalid trainer config: {e}")))
+    let json = json.ok_or_else(|| js_err(format!("invalid {what}: not a plain object (JSON.stringify failed)")))?;
+    serde_json::from_str(&json).map_err(|e| js_err(format!("invalid {what}: {e}")))
 }
 
 fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
@@ -131,7 +154,7 @@ impl Trainer {
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "TrainerConfig | undefined")] config: JsValue) -> Result<Trainer, JsError> {
         console_error_panic_hook::set_once();
-        let config = if config.is_undefined() || config.is_null() { TrainConfig::default() } else { parse_config(&config)? };
+        let config = parse_config(&config)?;
         Ok(Trainer { inner: crate::Trainer::new(config).map_err(js_err)? })
     }
 
@@ -300,4 +323,148 @@ pub fn build_info() -> Result<JsValue, JsError> {
         models: ModelKind::ALL.iter().map(|k| k.name()).collect(),
         image_pixels: IMAGE_PIXELS,
     })
+}
+
+/// The plan of a training run (see the core's `run` module): each epoch's order of the training
+/// images, its learning rate and each step's dropout stream. The worker's driver follows it, so the
+/// browser trains on the same batches as `inkling train` for the same seed.
+#[wasm_bindgen]
+pub struct RunPlan {
+    inner: crate::run::RunPlan,
+}
+
+#[wasm_bindgen]
+impl RunPlan {
+    /// The plan of `config` over `trainCount` training images (validation excluded).
+    #[wasm_bindgen(constructor)]
+    pub fn new(#[wasm_bindgen(unchecked_param_type = "TrainerConfig | undefined")] config: JsValue, train_count: usize) -> Result<RunPlan, JsError> {
+        Ok(RunPlan { inner: crate::run::RunPlan::new(&parse_config(&config)?, train_count).map_err(js_err)? })
+    }
+
+    /// Passes over the training set.
+    #[wasm_bindgen(getter)]
+    pub fn epochs(&self) -> usize {
+        self.inner.epochs()
+    }
+
+    /// Images per step (the last step of an epoch may have fewer).
+    #[wasm_bindgen(getter, js_name = batchSize)]
+    pub fn batch_size(&self) -> usize {
+        self.inner.batch_size()
+    }
+
+    /// Steps per epoch.
+    #[wasm_bindgen(getter, js_name = batchesPerEpoch)]
+    pub fn batches_per_epoch(&self) -> usize {
+        self.inner.batches_per_epoch()
+    }
+
+    /// Steps in the run.
+    #[wasm_bindgen(getter, js_name = totalBatches)]
+    pub fn total_batches(&self) -> usize {
+        self.inner.total_batches()
+    }
+
+    /// The order of the training images in epoch `epoch` (0-based).
+    #[wasm_bindgen(js_name = epochOrder)]
+    pub fn epoch_order(&self, epoch: usize) -> Vec<u32> {
+        self.inner.epoch_order(epoch)
+    }
+
+    /// The learning rate of epoch `epoch`.
+    #[wasm_bindgen(js_name = learningRate)]
+    pub fn learning_rate(&self, epoch: usize) -> f64 {
+        self.inner.learning_rate(epoch)
+    }
+
+    /// The stream of the step after `steps` optimizer steps, for `Trainer.gradients`.
+    pub fn stream(&self, steps: usize) -> f64 {
+        self.inner.stream(steps) as f64
+    }
+}
+
+/// Images held out for validation from a training set of `trainTotal`: the requested number, but no
+/// more than a tenth of the set.
+#[wasm_bindgen(js_name = validationSize)]
+pub fn validation_size(requested: usize, train_total: usize) -> usize {
+    crate::run::validation_size(requested, train_total)
+}
+
+/// The fine-tune recipe over a person's digits (see the core's `finetune` module): class-balanced,
+/// augmented, with replayed MNIST digits when `setReplay` was given them.
+#[wasm_bindgen]
+pub struct FineTune {
+    inner: crate::finetune::FineTune,
+    replay: Option<Dataset>,
+}
+
+#[wasm_bindgen]
+impl FineTune {
+    /// A run over `images` (N×784) and `labels` (N) with `config` (keys optional, unknown keys throw).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "FineTuneConfig | undefined")] config: JsValue,
+    ) -> Result<FineTune, JsError> {
+        let config: FineTuneConfig = parse_object(&config, "fine-tune config")?;
+        let own = Dataset::new(bytes_arg(&images, "images", MAX_ARG_BYTES)?, bytes_arg(&labels, "labels", MAX_ARG_BYTES)?).map_err(js_err)?;
+        Ok(FineTune { inner: crate::finetune::FineTune::new(own, config).map_err(js_err)?, replay: None })
+    }
+
+    /// The training digits replayed in every step so that nothing is forgotten (copied once).
+    #[wasm_bindgen(js_name = setReplay)]
+    pub fn set_replay(&mut self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue) -> Result<(), JsError> {
+        self.replay = Some(Dataset::new(bytes_arg(&images, "images", MAX_ARG_BYTES)?, bytes_arg(&labels, "labels", MAX_ARG_BYTES)?).map_err(js_err)?);
+        Ok(())
+    }
+
+    /// One step of the recipe on `trainer` (the first also sets its rate and resets its optimizer).
+    #[wasm_bindgen(unchecked_return_type = "StepResult")]
+    pub fn step(&mut self, trainer: &mut Trainer) -> Result<JsValue, JsError> {
+        to_js(&self.inner.step(&mut trainer.inner, self.replay.as_ref()).map_err(js_err)?)
+    }
+
+    /// Steps taken.
+    #[wasm_bindgen(getter, js_name = stepsDone)]
+    pub fn steps_done(&self) -> usize {
+        self.inner.steps_done()
+    }
+
+    /// Steps planned.
+    #[wasm_bindgen(getter)]
+    pub fn steps(&self) -> usize {
+        self.inner.config().steps
+    }
+
+    /// True once every planned step is taken.
+    #[wasm_bindgen(getter, js_name = isDone)]
+    pub fn is_done(&self) -> bool {
+        self.inner.is_done()
+    }
+}
+
+/// What the canvas should say: a digit, "not sure" between two, or a scribble.
+#[wasm_bindgen(unchecked_return_type = "Verdict")]
+pub fn judge(#[wasm_bindgen(unchecked_param_type = "Float32Array")] probs: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] image: JsValue) -> Result<JsValue, JsError> {
+    let probs = f32_arg(&probs, "probabilities", crate::input::NUM_CLASSES)?;
+    to_js(&crate::verdict::judge(&probs, &bytes_arg(&image, "image", IMAGE_PIXELS)?).map_err(js_err)?)
+}
+
+/// Every default setting, from the core's one home of them: the page fills its forms from these.
+#[wasm_bindgen(unchecked_return_type = "Defaults")]
+pub fn defaults() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Defaults {
+        trainer: TrainConfig,
+        fine_tune: FineTuneConfig,
+    }
+    to_js(&Defaults { trainer: TrainConfig::default(), fine_tune: FineTuneConfig::default() })
+}
+
+/// The limits the core enforces, for the page's form bounds and messages.
+#[wasm_bindgen(unchecked_return_type = "Limits")]
+pub fn limits() -> Result<JsValue, JsError> {
+    to_js(&crate::config::Limits::CURRENT)
 }

@@ -7,8 +7,10 @@
 use inkling::synthetic::synthetic_digits;
 use inkling::{ModelKind, ShardGradients, TrainConfig, Trainer};
 
+/// A trainer without augmentation: a split step equals the whole step only when every image is
+/// the same in both (with augmentation each shard redraws its images from its own stream).
 fn trainer(model: ModelKind) -> Trainer {
-    Trainer::new(TrainConfig::for_model(model)).unwrap()
+    Trainer::new(TrainConfig { augment: false, ..TrainConfig::for_model(model) }).unwrap()
 }
 
 /// The shards' gradients averaged, weighted by size (what `www/parallel.js` does), and the mean loss.

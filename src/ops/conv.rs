@@ -1,8 +1,8 @@
 //! [`conv2d`]: a k×k, stride-1, unpadded ("valid") 2-D convolution with the bias and an optional ReLU
 //! fused in, as im2col + gemm, or, for the 3×3 layers with enough input channels, with Winograd's
-//! F(4×4, 3×3) ([`super::winograd`]: 2.3–3.4× fewer multiplications in all three products; the cnn
-//! trains ~1.7× as fast in wasm32, the default there, see [`FAST_KERNELS_BY_DEFAULT`]), and, for the
-//! forward pass of a layer on one input channel, a direct kernel ([`super::direct`]). The paths share
+//! F(4×4, 3×3) ([`super::winograd`]: 2.25–4× fewer multiplications in all three products for the
+//! models' layers; the default in wasm32, see [`FAST_KERNELS_BY_DEFAULT`]), and, for the forward
+//! pass of a layer on one input channel, a direct kernel ([`super::direct`]). The paths share
 //! the chunking and the gradient masking below; Winograd and the direct kernel add the bias, apply
 //! the activation and pool each output value while it is in registers, im2col in a pass over the
 //! product.
@@ -21,8 +21,8 @@
 //! in as well: the output is `(B, Cout, OH/2, OW/2)`, the un-pooled activations are never stored, and
 //! the forward pass records which position of each window won (one byte per output value), so the
 //! backward pass scatters the output gradient straight to the winners in `g`. (`g` is then at most a
-//! quarter dense, but visiting only its nonzeros patch by patch measured slower than the dense gemms,
-//! natively and in wasm32.) As `act` is monotonic,
+//! quarter dense; it still goes through the dense gemms, which beat visiting only its nonzeros patch
+//! by patch.) As `act` is monotonic,
 //! `pool(act(y + bias)) = act(pool(y) + bias)`.
 //!
 //! The columns are recomputed in the backward pass rather than kept from the forward pass, and both
@@ -41,18 +41,16 @@ use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 use std::sync::Mutex;
 
 /// Upper bound on the im2col columns of one chunk of images, in values: 256 KiB of `f32`, half of a
-/// typical core's L2 cache, so gemm reads the columns im2col has just written from the cache.
-/// (Measured on the cnn at B=64, natively on one thread: 1,690 samples/s with whole batches (2^22),
-/// 1,780–1,990 with 2^16; in wasm32 the gain is within the machine's noise, and 2^14, 2^15 and 2^18
-/// were no better.)
+/// typical core's L2 cache, so gemm reads the columns im2col has just written from the cache rather
+/// than from memory (whole batches of columns would not fit).
 const COLS_PER_CHUNK: usize = 1 << 16;
 
 /// Whether [`conv2d`] and [`conv2d_pool2x2`] use the fast kernels (Winograd for the 3×3 layers with
 /// ≥ 8 input channels, the direct kernel of [`super::direct`] for 3×3 layers on one input channel)
-/// where they apply: in wasm32 only. Measured on the cnn: in wasm32 (gemm's 4-wide SIMD128 kernel, no
-/// FMA) Winograd made training ~1.7× and inference ~1.5× as fast; natively gemm's AVX2 + FMA kernel
-/// makes im2col the faster path (CLI training ~2,900 against ~2,500 samples/s on 2 threads).
-/// [`conv2d_with`] picks explicitly.
+/// where they apply: in wasm32 only. There gemm's SIMD128 kernel is 4 wide with no fused multiply-add,
+/// so the multiplications Winograd saves pay off; natively gemm's wider AVX2 + FMA kernels
+/// make im2col the faster path (the tile transforms stay 4 wide), and the CLI keeps im2col's
+/// rounding. [`conv2d_with`] picks explicitly.
 pub const FAST_KERNELS_BY_DEFAULT: bool = cfg!(target_arch = "wasm32");
 
 /// Most jobs a convolution is split into (groups of chunks). Fixed, not the thread count, so that the

@@ -3,10 +3,11 @@
 //! plain arrays elsewhere (natively, where the compiler vectorises them to SSE; and a wasm32 build
 //! without `+simd128`, which the project does not ship).
 //!
-//! Why intrinsics in wasm32: with `[f32; 4]` arrays, LLVM's vectoriser kept a 6×6 tile of lanes in
-//! stack memory (scalar copies, then vector loads) and mixed lanes of different vectors with
-//! shuffles; the output transform then cost a sixth of an inference pass. Both implementations do
-//! the same IEEE operations in the same order, so results are bit for bit the same either way.
+//! Why intrinsics in wasm32: with `[f32; 4]` arrays, LLVM's vectoriser keeps a 6×6 tile of lanes in
+//! stack memory (scalar copies, then vector loads) and mixes lanes of different vectors with
+//! shuffles. With one `v128` per group of four lanes, every arithmetic operation is one SIMD128
+//! instruction on whole vectors. Both implementations do the same IEEE operations in the same order,
+//! so results are bit for bit the same either way.
 
 use super::Activation;
 

@@ -1,5 +1,6 @@
 //! Winograd's minimal filtering F(4×4, 3×3) for the 3×3 convolutions: forward pass, input gradient and
-//! weight gradient, each as 36 small matrix products instead of one product 2.25–3.4× as large.
+//! weight gradient, each as 36 small matrix products instead of one product 2.25–4× as large (for the
+//! models' layers).
 //!
 //! The output of a valid 3×3 convolution is cut into 4×4 tiles (the last row and column of tiles
 //! reach past the output; their extra values are computed from zero padding and dropped). Each output
@@ -24,9 +25,10 @@
 //!
 //! Every tile transform (`P X Pᵀ` for a small matrix `P`) runs over vectors of channels: inputs and
 //! output gradients are first copied channels-last, so the transforms vectorise and write the matrix
-//! products' rows directly. The transforms are exact in real arithmetic; in `f32` the results differ
-//! from a direct convolution by up to ~3·10⁻⁶ of the largest value (im2col: ~10⁻⁷), far below what
-//! training notices (tested; the cnn's test accuracy stays within the spread between seeds).
+//! products' rows directly. The transforms are exact in real arithmetic; in `f32` they round more
+//! than im2col does (their constants, such as 1/6 and 1/24, are not exact in binary, and they add
+//! terms of quite different sizes), so the results differ slightly from a direct convolution, far
+//! below the noise of training (the test below bounds the difference at 10⁻⁵ of the largest value).
 //!
 //! Matrices from Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (2016), with the
 //! interpolation points 0, ±1, ±2, ∞.
@@ -44,8 +46,8 @@ const ALPHA: usize = M + 2;
 const XI: usize = ALPHA * ALPHA;
 
 /// Upper bound on the transformed values (inputs and outputs of the 36 products) of one chunk of
-/// images: 512 KiB. (For the cnn at B=64 in wasm32, 2^16, 2^19 and 2^21 measured no better, within
-/// the machine's noise; larger chunks make larger products but leave the cache.)
+/// images: 512 KiB, so that the products read what the input transform has just written while it is
+/// still in a core's cache (larger chunks make larger products but leave the cache).
 const CHUNK_VALUES: usize = 1 << 17;
 
 /// Whether the forward products go through [`blocked::product`] (wasm32, where gemm's kernel spills
@@ -140,7 +142,7 @@ fn apply<const R: usize, const C: usize>(p: &Small, x: [L4; C]) -> [L4; R] {
 #[inline(always)]
 fn sandwich<const R: usize, const C: usize>(p: &Small, x: [[L4; C]; C]) -> [[L4; R]; R] {
     // Rows: t[k] = P x[k], so t[k][j] = Σ_l p[j][l] x[k][l]; then columns: out[i][j] = Σ_k p[i][k] t[k][j].
-    // (Plain loops: `array::map` and `array::from_fn` were not inlined in wasm32.)
+    // (Plain loops: `array::map` and `array::from_fn` are not always inlined in wasm32.)
     let mut t = [[L4::NEG_ZERO; R]; C];
     for k in 0..C {
         t[k] = apply::<R, C>(p, x[k]);
@@ -218,8 +220,9 @@ pub(super) struct Winograd {
 impl Winograd {
     /// The plan for a `(Cin → Cout, KH×KW)` convolution of `H×W` maps, or `None` when it is not 3×3,
     /// has too few input channels for the products to pay (the first layer's one), channel counts
-    /// that are not whole lanes of four (none of the models; a scalar path for the rest cost 8 KB of
-    /// gzipped wasm), or when padding the output to whole tiles wastes more than it saves.
+    /// that are not whole lanes of four (none of the models has such a layer, so there is no scalar
+    /// path, which would only add to the size of the wasm), or when padding the output to whole tiles
+    /// wastes more than it saves.
     pub(super) fn plan(cin: usize, cout: usize, h: usize, w: usize, kh: usize, kw: usize) -> Option<Self> {
         if (kh, kw) != (3, 3) || cin < 8 || !cin.is_multiple_of(4) || !cout.is_multiple_of(4) || h < 3 || w < 3 {
             return None;
@@ -517,7 +520,7 @@ mod tests {
             plan.filter_grad(&du, &mut dw);
             for (what, ours, reference) in [("forward", &y_nchw, &ry), ("weight gradient", &dw, &rdw), ("input gradient", &dx, &rdx)] {
                 let d = rel_diff(ours, reference);
-                // Measured ≤ 3.1e-6; a wrong matrix entry gives errors of order 1.
+                // Rounding stays well below the bound; a wrong matrix entry gives errors of order 1.
                 assert!(d < 1e-5, "{dims:?} {what}: relative difference {d}");
             }
         }

@@ -1,0 +1,274 @@
+//! Seeded data augmentation: each training image is redrawn the way a person might have drawn it.
+//!
+//! MNIST digits are soft grey pen strokes. Digits drawn on the app's canvas arrive, after
+//! [`crate::preprocess`], as hard strokes of one width (often heavy), at other slants and shapes. A
+//! model trained on MNIST alone has never seen that look, so each training image is redrawn on the
+//! fly:
+//!
+//! 1. stroke width: a fractional grey-level dilation (heavier strokes) or erosion (thinner ones);
+//! 2. a random affine map about the centre (rotation, horizontal shear for slant, size and aspect, a
+//!    shift of up to two pixels), sampled bilinearly;
+//! 3. binarisation of the strokes as a canvas draws them: each pixel is the coverage of four
+//!    sub-samples thresholded at a random level (which also varies the width), a solid stroke with
+//!    an anti-aliased edge as the area-averaged downscaling of a canvas drawing gives.
+//!
+//! Each image draws from its own generator, seeded from the batch's, so a seed fixes every image
+//! whatever the thread count: the same run gives the same batches natively and in wasm. It works on
+//! raw bytes before normalisation (see [`crate::input`]).
+
+use crate::input::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::rng::Rng;
+
+/// How strongly images are transformed. [`Augmentation::DRAWN`] is what training uses.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Augmentation {
+    /// Largest rotation either way, in degrees.
+    pub rotation_deg: f32,
+    /// Largest horizontal shear either way (x shift per pixel of height): the slant of handwriting.
+    pub shear: f32,
+    /// Largest relative change of size, either way.
+    pub scale: f32,
+    /// Largest relative change of the width-to-height ratio, either way.
+    pub aspect: f32,
+    /// Largest shift either way, in pixels.
+    pub shift: f32,
+    /// Probability that the stroke width changes (dilation or erosion, by a random amount).
+    pub stroke: f32,
+    /// Of those changes, the share that thickens (the rest thin).
+    pub thicken: f32,
+    /// Probability that the strokes are binarised as a canvas draws them.
+    pub binarize: f32,
+    /// Probability that an image is left exactly as it is.
+    pub keep: f32,
+}
+
+impl Augmentation {
+    /// The transforms that make MNIST look like the canvas's drawings.
+    pub const DRAWN: Augmentation =
+        Augmentation { rotation_deg: 12.0, shear: 0.3, scale: 0.12, aspect: 0.08, shift: 2.0, stroke: 0.6, thicken: 0.75, binarize: 0.5, keep: 0.1 };
+
+    /// Transforms every image of a batch (N × 784 bytes) in place, drawing from `rng`.
+    pub fn apply_batch(&self, images: &mut [u8], rng: &mut Rng) {
+        let base = rng.next_u64();
+        let each = |(i, image): (usize, &mut [u8])| {
+            let mut scratch = [0u8; IMAGE_PIXELS];
+            scratch.copy_from_slice(image);
+            self.apply(&scratch, image, &mut Rng::new(base ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        };
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            use rayon::prelude::*;
+            images.par_chunks_exact_mut(IMAGE_PIXELS).enumerate().for_each(each);
+        }
+        #[cfg(target_arch = "wasm32")]
+        images.chunks_exact_mut(IMAGE_PIXELS).enumerate().for_each(each);
+    }
+
+    /// Writes a transformed copy of one 28×28 image `src` into `dst`.
+    pub fn apply(&self, src: &[u8], dst: &mut [u8], rng: &mut Rng) {
+        let keep = rng.next_f32() < self.keep;
+        let stroke = rng.next_f32() < self.stroke;
+        let thicken = rng.next_f32() < self.thicken;
+        let amount = rng.next_f32();
+        let binarize = rng.next_f32() < self.binarize;
+        let threshold = 255.0 * (0.15 + 0.35 * rng.next_f32());
+        let mut sym = || 2.0 * rng.next_f32() - 1.0;
+        let angle = self.rotation_deg.to_radians() * sym();
+        let shear = self.shear * sym();
+        let scale = 1.0 + self.scale * sym();
+        let aspect = 1.0 + self.aspect * sym();
+        let (dx, dy) = (self.shift * sym(), self.shift * sym());
+        if keep {
+            dst.copy_from_slice(src);
+            return;
+        }
+        let mut ink = [0f32; IMAGE_PIXELS];
+        for (v, &p) in ink.iter_mut().zip(src) {
+            *v = p as f32;
+        }
+        if stroke {
+            // Thin strokes vanish under a full erosion: thinning goes at most half way.
+            ink = morph(&ink, thicken, if thicken { amount } else { 0.5 * amount });
+        }
+        let warp = Affine::new(angle, shear, scale * aspect, scale / aspect, dx, dy);
+        for y in 0..IMAGE_SIDE {
+            for x in 0..IMAGE_SIDE {
+                let value = if binarize {
+                    // Four sub-samples, each solid ink or paper: an anti-aliased hard edge.
+                    let covered = SUBSAMPLES.iter().filter(|(ox, oy)| {
+                        let (sx, sy) = warp.source(x as f32 + ox, y as f32 + oy);
+                        bilinear(&ink, sx, sy) > threshold
+                    });
+                    covered.count() as f32 * (255.0 / SUBSAMPLES.len() as f32)
+                } else {
+                    let (sx, sy) = warp.source(x as f32, y as f32);
+                    bilinear(&ink, sx, sy)
+                };
+                dst[y * IMAGE_SIDE + x] = value.round().clamp(0.0, 255.0) as u8;
+            }
+        }
+    }
+}
+
+/// Sub-pixel offsets of a binarised pixel's samples.
+const SUBSAMPLES: [(f32, f32); 4] = [(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)];
+
+/// The inverse of "scale, shear, rotate about the centre, then shift": maps an output pixel to the
+/// source position it is sampled from.
+struct Affine {
+    m: [f32; 4],
+    c: f32,
+    dx: f32,
+    dy: f32,
+}
+
+impl Affine {
+    fn new(angle: f32, shear: f32, sx: f32, sy: f32, dx: f32, dy: f32) -> Self {
+        let (s, c) = angle.sin_cos();
+        // Forward map F = R · K · S, with K = [[1, shear], [0, 1]] (the top leans right for shear > 0).
+        let f = [c * sx, (c * shear - s) * sy, s * sx, (s * shear + c) * sy];
+        let det = f[0] * f[3] - f[1] * f[2];
+        Self { m: [f[3] / det, -f[1] / det, -f[2] / det, f[0] / det], c: (IMAGE_SIDE as f32 - 1.0) / 2.0, dx, dy }
+    }
+
+    #[inline]
+    fn source(&self, x: f32, y: f32) -> (f32, f32) {
+        let (u, v) = (x - self.c - self.dx, y - self.c - self.dy);
+        (self.m[0] * u + self.m[1] * v + self.c, self.m[2] * u + self.m[3] * v + self.c)
+    }
+}
+
+/// Bilinear sample of a 28×28 image at pixel coordinates (pixel centres at integers), 0 outside.
+#[inline]
+fn bilinear(img: &[f32; IMAGE_PIXELS], x: f32, y: f32) -> f32 {
+    if !(x > -1.0 && y > -1.0 && x < IMAGE_SIDE as f32 && y < IMAGE_SIDE as f32) {
+        return 0.0;
+    }
+    let (x0, y0) = (x.floor(), y.floor());
+    let (fx, fy) = (x - x0, y - y0);
+    let (x0, y0) = (x0 as isize, y0 as isize);
+    let at = |xi: isize, yi: isize| -> f32 {
+        if xi < 0 || yi < 0 || xi >= IMAGE_SIDE as isize || yi >= IMAGE_SIDE as isize {
+            0.0
+        } else {
+            img[yi as usize * IMAGE_SIDE + xi as usize]
+        }
+    };
+    let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
+    let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
+    top * (1.0 - fy) + bottom * fy
+}
+
+/// Grey-level dilation (`thicken`) or erosion over the 3×3 cross, blended with the original by
+/// `amount` in [0, 1]: a stroke-width change of up to a pixel on each side.
+fn morph(img: &[f32; IMAGE_PIXELS], thicken: bool, amount: f32) -> [f32; IMAGE_PIXELS] {
+    let n = IMAGE_SIDE;
+    let mut out = [0f32; IMAGE_PIXELS];
+    for y in 0..n {
+        for x in 0..n {
+            let i = y * n + x;
+            let around = [
+                if x > 0 { img[i - 1] } else { 0.0 },
+                if x + 1 < n { img[i + 1] } else { 0.0 },
+                if y > 0 { img[i - n] } else { 0.0 },
+                if y + 1 < n { img[i + n] } else { 0.0 },
+            ];
+            let v = img[i];
+            let m = if thicken { around.iter().fold(v, |a, &b| a.max(b)) } else { around.iter().fold(v, |a, &b| a.min(b)) };
+            out[i] = v + amount * (m - v);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A vertical bar, 3 pixels wide, rows 4–23.
+    fn bar() -> Vec<u8> {
+        let mut img = vec![0u8; IMAGE_PIXELS];
+        for y in 4..24 {
+            for x in 13..16 {
+                img[y * IMAGE_SIDE + x] = 255;
+            }
+        }
+        img
+    }
+
+    const NONE: Augmentation = Augmentation { rotation_deg: 0.0, shear: 0.0, scale: 0.0, aspect: 0.0, shift: 0.0, stroke: 0.0, thicken: 0.0, binarize: 0.0, keep: 0.0 };
+
+    fn ink(img: &[u8]) -> f32 {
+        img.iter().map(|&p| p as f32).sum::<f32>() / 255.0
+    }
+
+    /// Mean x of the ink in row `y`.
+    fn centre_x(img: &[u8], y: usize) -> f32 {
+        let row = &img[y * IMAGE_SIDE..(y + 1) * IMAGE_SIDE];
+        let m: f32 = row.iter().map(|&p| p as f32).sum();
+        row.iter().enumerate().map(|(x, &p)| x as f32 * p as f32).sum::<f32>() / m
+    }
+
+    #[test]
+    fn identity_settings_change_nothing() {
+        let src = bar();
+        let mut dst = vec![0u8; IMAGE_PIXELS];
+        NONE.apply(&src, &mut dst, &mut Rng::new(3));
+        assert_eq!(dst, src);
+        Augmentation { keep: 1.0, ..Augmentation::DRAWN }.apply(&src, &mut dst, &mut Rng::new(3));
+        assert_eq!(dst, src);
+    }
+
+    #[test]
+    fn same_seed_same_images_and_other_seeds_differ() {
+        let src: Vec<u8> = [bar(), bar(), bar()].concat();
+        let run = |seed| {
+            let mut imgs = src.clone();
+            Augmentation::DRAWN.apply_batch(&mut imgs, &mut Rng::new(seed));
+            imgs
+        };
+        assert_eq!(run(5), run(5));
+        assert_ne!(run(5), run(6));
+        let r = run(5);
+        assert_ne!(r[..IMAGE_PIXELS], r[IMAGE_PIXELS..2 * IMAGE_PIXELS], "each image gets its own transform");
+    }
+
+    #[test]
+    fn shear_slants_and_keeps_the_area() {
+        let slant = Augmentation { shear: 0.5, ..NONE };
+        let mut rng = Rng::new(11);
+        let src = bar();
+        let mut dst = vec![0u8; IMAGE_PIXELS];
+        let lean = loop {
+            slant.apply(&src, &mut dst, &mut rng);
+            let lean = centre_x(&dst, 6) - centre_x(&dst, 21);
+            if lean.abs() > 3.0 {
+                break lean;
+            }
+        };
+        assert!(lean.abs() < 0.5 * 15.0 + 1.0, "lean {lean}");
+        assert!((ink(&dst) - ink(&src)).abs() < 0.1 * ink(&src), "a shear keeps the area");
+    }
+
+    #[test]
+    fn thickening_adds_ink_thinning_removes_it_and_binarising_is_hard() {
+        let src = bar();
+        let thick = Augmentation { stroke: 1.0, thicken: 1.0, ..NONE };
+        let mut dst = vec![0u8; IMAGE_PIXELS];
+        thick.apply(&src, &mut dst, &mut Rng::new(2));
+        assert!(ink(&dst) > ink(&src));
+        Augmentation { thicken: 0.0, ..thick }.apply(&src, &mut dst, &mut Rng::new(2));
+        assert!(ink(&dst) < ink(&src));
+        // A soft blob binarised: its inside is solid ink, its edge only a pixel wide.
+        let soft: Vec<u8> = (0..IMAGE_PIXELS)
+            .map(|i| {
+                let (x, y) = ((i % IMAGE_SIDE) as f32 - 13.5, (i / IMAGE_SIDE) as f32 - 13.5);
+                (255.0 * (1.0 - (x * x + y * y).sqrt() / 10.0)).clamp(0.0, 255.0) as u8
+            })
+            .collect();
+        Augmentation { binarize: 1.0, ..NONE }.apply(&soft, &mut dst, &mut Rng::new(4));
+        let solid = dst.iter().filter(|&&p| p == 255).count();
+        let edge = dst.iter().filter(|&&p| p > 0 && p < 255).count();
+        assert!(solid > 3 * edge, "{solid} solid, {edge} edge pixels");
+    }
+}
