@@ -26,7 +26,10 @@ import {
 } from './ui.js';
 
 const PRETRAINED_URL = 'models/cnn-mnist.safetensors';
-const VALIDATION_SIZE = 5000;
+// The core's defaults and limits (buildInfo from the engine); the form is filled from them at start-up.
+let defaults = { trainer: { validationSize: 5000 }, fineTune: {} };
+let limits = { maxEpochs: 100, maxFineTuneSteps: 2000, maxLearningRate: 1 };
+
 const PREDICT_DEBOUNCE_MS = 70;
 
 const STATUS_TEXT = {
@@ -75,6 +78,7 @@ const dom = {
   cfgBatch: $('cfg-batch-size'),
   cfgEpochs: $('cfg-epochs'),
   cfgContinue: $('cfg-continue'),
+  cfgAugment: $('cfg-augment'),
   cfgError: $('cfg-error'),
   start: $('train-start'),
   pause: $('train-pause'),
@@ -191,8 +195,9 @@ function readConfig() {
     optimizer: dom.cfgOptimizer.value,
     learningRate: num(dom.cfgLr, 'Learning rate', { min: 1e-6, max: 1 }),
     batchSize: num(dom.cfgBatch, 'Batch size', { min: 1, max: 1024, integer: true }),
-    epochs: num(dom.cfgEpochs, 'Epochs', { min: 1, max: 100, integer: true }),
-    validationSize: VALIDATION_SIZE,
+    epochs: num(dom.cfgEpochs, 'Epochs', { min: 1, max: limits.maxEpochs, integer: true }),
+    validationSize: defaults.trainer.validationSize,
+    augment: dom.cfgAugment.checked,
   };
   if (config.optimizer === 'adamw') config.weightDecay = 0.01;
   dom.cfgError.hidden = !errors.length;
@@ -206,6 +211,19 @@ function applyConfigToForm(config = {}) {
   if (config.learningRate) dom.cfgLr.value = String(config.learningRate);
   if (config.batchSize) dom.cfgBatch.value = String(config.batchSize);
   if (config.epochs) dom.cfgEpochs.value = String(config.epochs);
+  if (typeof config.augment === 'boolean') dom.cfgAugment.checked = config.augment;
+}
+
+function applyCoreSettings(b) {
+  if (b.defaults) defaults = b.defaults;
+  if (b.limits) limits = b.limits;
+  applyConfigToForm(defaults.trainer);
+  dom.cfgEpochs.max = String(limits.maxEpochs);
+  const ft = defaults.fineTune;
+  if (ft.learningRate) dom.ftLr.value = String(ft.learningRate);
+  if (ft.steps) dom.ftSteps.value = String(ft.steps);
+  dom.ftSteps.max = String(limits.maxFineTuneSteps);
+  dom.ftFreeze.checked = !!ft.headOnly;
 }
 
 /** Config for a new Trainer that will receive imported weights of `model`. */
@@ -223,6 +241,7 @@ async function startEngine() {
     const { buildInfo } = await rpc.call(MSG.INIT, Number.isInteger(workers) ? { workers } : {});
     state.engine = 'ready';
     const b = buildInfo || {};
+    applyCoreSettings(b);
     const cores = b.workers > 1 ? `${b.workers} workers (data-parallel)` : '1 worker';
     dom.buildInfo.textContent = `Inkling ${b.version ?? ''} · wasm SIMD ${b.simd ? 'on' : 'off'} · ${cores} · models: ${(b.models || []).join(', ')}`;
     dom.buildInfo.dataset.workers = String(b.workers ?? 1);
@@ -263,7 +282,7 @@ async function loadData() {
   let base;
   try {
     base = dataBaseUrl();
-    const summary = await rpc.call(MSG.LOAD_DATA, { baseUrl: base, validationSize: VALIDATION_SIZE });
+    const summary = await rpc.call(MSG.LOAD_DATA, { baseUrl: base, validationSize: defaults.trainer.validationSize });
     state.dataset = summary;
     dom.datasetStatus.textContent = datasetStatusText(summary);
     dom.datasetStatus.dataset.ready = 'true';
@@ -532,6 +551,7 @@ const predictQueue = new LatestOnlyQueue(
 
 function clearPrediction() {
   dom.prediction.textContent = '';
+  delete dom.prediction.dataset.verdict;
   dom.predictionEmpty.hidden = false;
   dom.confidence.textContent = '';
   dom.predictionLive.textContent = '';
@@ -546,18 +566,35 @@ function showPrediction(r) {
     return;
   }
   const probs = r.probs;
-  const best = argmax(probs);
-  dom.prediction.textContent = String(best);
+  const v = r.verdict || { kind: 'digit', digit: argmax(probs), probability: probs[argmax(probs)] };
   dom.predictionEmpty.hidden = true;
-  dom.confidence.textContent = `${(probs[best] * 100).toFixed(1)} % sure`;
-  updateProbs(probs);
+  dom.prediction.dataset.verdict = v.kind;
+  let msg;
+  if (v.kind === 'scribble') {
+    // Too much ink for a digit: say so rather than classify it.
+    dom.prediction.textContent = '?';
+    dom.confidence.textContent = 'Not a digit: too much ink. Clear and draw one digit.';
+    updateProbs(null);
+    msg = 'That does not look like a digit';
+  } else if (v.kind === 'unsure') {
+    dom.prediction.textContent = `${v.first} or ${v.second}`;
+    dom.confidence.textContent = `Not sure: ${pct(v.firstProbability)} ${v.first}, ${pct(v.secondProbability)} ${v.second}`;
+    updateProbs(probs);
+    msg = `Not sure: ${v.first} or ${v.second}`;
+  } else {
+    dom.prediction.textContent = String(v.digit);
+    dom.confidence.textContent = `${pct(v.probability)} sure`;
+    updateProbs(probs);
+    msg = `Prediction: ${v.digit}, ${Math.round(v.probability * 100)} percent`;
+  }
   paintDigit(dom.preview, r.preview);
-  const msg = `Prediction: ${best}, ${Math.round(probs[best] * 100)} percent`;
   if (!pad.current && msg !== lastAnnounced) {
     dom.predictionLive.textContent = msg;
     lastAnnounced = msg;
   }
 }
+
+const pct = (p) => `${(p * 100).toFixed(p >= 0.995 ? 0 : 1)} %`;
 
 function predictNow() {
   clearTimeout(predictTimer);
@@ -711,8 +748,8 @@ async function startFinetune() {
   if (!n || dom.ftStart.disabled) return;
   const lr = Number(dom.ftLr.value);
   const steps = Math.round(Number(dom.ftSteps.value));
-  if (!(lr > 0 && lr <= 0.1) || !(steps >= 1 && steps <= 2000)) {
-    toast('Fine-tune learning rate must be in (0, 0.1] and steps 1–2000.');
+  if (!(lr > 0 && lr <= 0.1) || !(steps >= 1 && steps <= limits.maxFineTuneSteps)) {
+    toast(`Fine-tune learning rate must be in (0, 0.1] and steps 1–${limits.maxFineTuneSteps}.`);
     return;
   }
   const { holdout } = holdoutSplit(n);
@@ -729,7 +766,7 @@ async function startFinetune() {
   try {
     const r = await rpc.call(
       MSG.FINETUNE,
-      { images, labels, holdout, learningRate: lr, steps, batchSize: 32, freeze: dom.ftFreeze.checked },
+      { images, labels, holdout, settings: { learningRate: lr, steps, headOnly: dom.ftFreeze.checked } },
       [images.buffer, labels.buffer],
     );
     renderFinetuneResult(dom.ftResult, r);

@@ -5,7 +5,8 @@
 // share size and takes one optimizer step: the same step as on the whole batch, up to the order of
 // float sums (tests/data_parallel.rs checks it). The mirrors are refreshed from the coordinator's
 // weights (Trainer.flatWeights, ~0.4 MB for the cnn) whenever they changed, so helpers keep no
-// optimizer state and can never drift. Evaluation and batch prediction are split the same way.
+// optimizer state and can never drift. Batch prediction can be split the same way; evaluating a whole
+// split (validation or test) streams chunks instead, each chunk whole to one worker (stream()).
 //
 // Batch-norm (cnn-large) normalises each share with its own statistics, as PyTorch's
 // DistributedDataParallel does without SyncBatchNorm; the running statistics are the coordinator's.
@@ -22,7 +23,7 @@ import { mergeEvaluations } from './metrics.js';
 
 /** Requests a helper answers (shard-worker.js). */
 export const SHARD = Object.freeze({
-  INIT: 'init', // { module } -> { simd }
+  INIT: 'init', // { module } -> { ready }
   GRADIENTS: 'gradients', // { model, version, weights?, images, labels, stream } -> ShardGradients
   EVALUATE: 'evaluate', // { model, version, weights?, images, labels } -> Evaluation
   PREDICT: 'predict', // { model, version, weights?, images } -> Float32Array
@@ -37,16 +38,16 @@ export const MIN_SHARD = 8;
 /**
  * A call (training step, evaluation or prediction) is tried split across workers only if it takes at
  * least this long unsplit: a split step costs a few ms of copying and messages (weights out, gradients
- * back). Measured in Chromium on 2 cores: the mlp (a ~4 ms step at B=64) trained at 7,200 samples/s
- * split against 15,300 unsplit. Above it, split and unsplit calls are both timed and the faster is
- * kept (the cnn at B=32, a ~25 ms step, measured slower split after the Winograd convolutions).
+ * back), more than a short step such as the mlp's saves by sharing its work. Above it, split and
+ * unsplit calls are both timed and the faster is kept, as which one wins depends on the model, the
+ * batch size and the machine.
  */
 export const MIN_SPLIT_STEP_MS = 12;
 
 /**
  * Calls timed each way (after one untimed warm-up call) before the pool decides; the fastest of them
- * counts, as noise only ever adds time. With one timed call each, two of four benchmark runs on a
- * noisy 2-core VM kept the slower way for the whole run.
+ * counts, as noise only ever adds time. Several calls, so that one call slowed by other work on the
+ * machine does not settle the whole run on the slower way.
  */
 export const TIMED_CALLS = 3;
 
@@ -253,7 +254,7 @@ export class TrainerPool {
    */
   async trainBatch(trainer, images, labels, version, stream) {
     const n = labels.length;
-    const model = trainer.config.model;
+    const model = mirrorKey(trainer);
     const ranges = splitRanges(n, this.size, MIN_SHARD);
     const shareStream = (k) => stream * MAX_WORKERS + k;
     return this.choose(
@@ -285,7 +286,7 @@ export class TrainerPool {
 
   /** Trainer.evaluate split across the workers; the parts merged in order. */
   async evaluate(trainer, images, labels, version) {
-    const model = trainer.config.model;
+    const model = mirrorKey(trainer);
     const ranges = splitRanges(labels.length, this.size, MIN_SHARD);
     return this.choose(
       `evaluate:${model}/${labels.length}`,
@@ -304,13 +305,13 @@ export class TrainerPool {
    * Runs a `type` request on each of `ranges` (consecutive [start, end) image ranges of `data`,
    * { images, labels? }) whole, one range per worker at a time: each helper keeps STREAM_DEPTH ranges
    * queued while the coordinator works through ranges itself with `local(share)`. No worker waits for
-   * another, as they do for the shares of one split call (which measured 15–25 % below two workers
-   * running independently). `cancelled()` is asked between local ranges: when it says so, the helpers'
+   * another, as they do for the shares of one split call, which returns only when its slowest share
+   * is done. `cancelled()` is asked between local ranges: when it says so, the helpers'
    * queued ranges are awaited and null is returned. Otherwise resolves to the results in range order.
    * A failed helper is dropped and its ranges are run here.
    */
   async stream(trainer, version, ranges, type, data, local, cancelled = () => false) {
-    const model = trainer.config.model;
+    const model = mirrorKey(trainer);
     const cache = {};
     const results = new Array(ranges.length);
     const retry = [];
@@ -386,7 +387,7 @@ export class TrainerPool {
   /** Trainer.predict (N×10 probabilities) split across the workers. */
   async predict(trainer, images, version) {
     const n = images.length / IMAGE_BYTES;
-    const model = trainer.config.model;
+    const model = mirrorKey(trainer);
     const ranges = Number.isInteger(n) ? splitRanges(n, this.size, MIN_SHARD) : [[0, n]];
     return this.choose(
       `predict:${model}/${n}`,
@@ -458,6 +459,16 @@ export async function startPool(count, makeWorker, module, { onHelperLost, initT
 }
 
 /**
+ * What a mirror must share with the coordinator's trainer besides its weights, as a string that
+ * compares by value: the network, and whether training images are augmented (a shard redraws its
+ * own images from its stream, as the coordinator's share does).
+ */
+export function mirrorKey(trainer) {
+  const { model, augment } = trainer.config;
+  return JSON.stringify({ model, augment });
+}
+
+/**
  * The helper's request handlers (served by shard-worker.js with serveRpc): a mirror of the
  * coordinator's model, rebuilt when the model kind changes and refreshed when weights come with a
  * request. `wasm` is the package's { default: init, Trainer }.
@@ -472,7 +483,7 @@ export function shardHandlers(wasm) {
       mirror = null;
       version = -1;
       // The coordinator checks batch sizes; a share is never larger than its batch.
-      mirror = { model, t: new wasm.Trainer({ model, maxBatchSize: 65536 }) };
+      mirror = { model, t: new wasm.Trainer({ ...JSON.parse(model), maxBatchSize: 65536 }) };
     }
     if (weights) {
       mirror.t.setFlatWeights(weights);

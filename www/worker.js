@@ -4,20 +4,11 @@
 // and yield to the event loop between chunks so that predict, pause and stop requests are answered
 // while they run.
 
-import init, { Trainer, parseIdx, preprocessDrawing, buildInfo } from './pkg/inkling.js';
+import init, { Trainer, RunPlan, FineTune, parseIdx, preprocessDrawing, judge, defaults as wasmDefaults, limits as wasmLimits, validationSize as coreValidationSize, buildInfo } from './pkg/inkling.js';
 import wasmUrl from './pkg/inkling_bg.wasm?url';
 import { serveRpc, withTransfer, plain, yieldToEvents, MSG, EVT } from './protocol.js';
 import { loadDataset } from './data.js';
-import {
-  IMAGE_BYTES,
-  mulberry32,
-  permutation,
-  batchCount,
-  batchRange,
-  gatherBatch,
-  validationSizeFor,
-  MixedSampler,
-} from './batching.js';
+import { IMAGE_BYTES, gatherBatch } from './batching.js';
 import { misclassifiedIndices, RateMeter, etaSeconds } from './metrics.js';
 import { TrainerPool } from './parallel.js';
 import { compileEngine, startHelpers } from './engine.js';
@@ -38,12 +29,19 @@ const evalCache = new Map(); // split -> { version, evaluation }
 
 const now = () => performance.now();
 
+let cachedDefaults = null;
+/** The core's defaults (after init). */
+function coreDefaults() {
+  if (!cachedDefaults) cachedDefaults = plain(wasmDefaults());
+  return cachedDefaults;
+}
+
 /** Loads the engine; `workers` (from the page) overrides the number of cores used. */
 function ensureInit(workers) {
   if (!ready) {
     ready = compileEngine(wasmUrl).then(async (module) => {
       await init({ module_or_path: module });
-      info = plain(buildInfo());
+      info = { ...plain(buildInfo()), defaults: coreDefaults(), limits: plain(wasmLimits()) };
       poolReady = startHelpers(module, workers, {
         onHelperLost: (err, size) => console.warn(`Inkling: a helper worker failed (${err && err.message}); going on with ${size} worker(s).`),
       }).then((started) => {
@@ -178,8 +176,9 @@ async function describeDataset(baseUrl) {
   }
 }
 
-async function loadData({ baseUrl, validationSize = 5000 }) {
+async function loadData({ baseUrl, validationSize }) {
   await ensureInit();
+  validationSize ??= coreDefaults().trainer.validationSize;
   const j = await acquire('load');
   try {
     let last = 0;
@@ -195,7 +194,7 @@ async function loadData({ baseUrl, validationSize = 5000 }) {
     });
     const f = result.files;
     const about = await describeDataset(baseUrl);
-    const val = validationSizeFor(f.trainImages.count, validationSize);
+    const val = coreValidationSize(validationSize, f.trainImages.count);
     data = {
       trainImages: f.trainImages.data,
       trainLabels: f.trainLabels.data,
@@ -307,21 +306,20 @@ async function train({ config = {}, continueTraining = false }) {
   }
 }
 
-/** The dropout stream of a data-parallel step: from the seed and the step, unique within a run. */
-function stream(cfg, steps) {
-  return ((cfg.seed ?? 1) % 1048576) * 67108864 + (steps % 67108864);
-}
-
+/**
+ * Drives the core's plan of the run (RunPlan: each epoch's order, its learning rate and each step's
+ * stream) in chunks of about CHUNK_MS, yielding between them so that predict, pause and stop are
+ * served, and evaluating after every epoch.
+ */
 async function runTraining(j, cfg) {
   const t = trainer;
-  const bs = Math.max(1, Math.min(cfg.batchSize || 64, cfg.maxBatchSize || 1024));
-  const epochs = Math.max(1, cfg.epochs || 1);
-  const n = data.trainCount;
-  const perEpoch = batchCount(n, bs);
-  const total = perEpoch * epochs;
+  const plan = new RunPlan(cfg, data.trainCount);
+  const bs = plan.batchSize;
+  const epochs = plan.epochs;
+  const perEpoch = plan.batchesPerEpoch;
+  const total = plan.totalBatches;
   const imgBuf = new Uint8Array(bs * IMAGE_BYTES);
   const lblBuf = new Uint8Array(bs);
-  const rng = mulberry32(((cfg.seed ?? 1) * 7919 + t.steps) >>> 0);
   const meter = new RateMeter(4000);
   meter.reset(now());
   let done = 0;
@@ -350,47 +348,52 @@ async function runTraining(j, cfg) {
   };
   server.emit(EVT.TRAIN_STATE, { state: 'training' });
   let chunkStart = now();
-  const decay = cfg.lrDecay > 0 && cfg.lrDecay < 1 ? cfg.lrDecay : 1;
-  outer: for (epoch = 0; epoch < epochs; epoch++) {
-    if (decay !== 1) t.setLearningRate(cfg.learningRate * Math.pow(decay, epoch));
-    const order = permutation(n, rng);
-    for (batch = 0; batch < perEpoch; ) {
-      if (j.stop) break outer;
-      if (j.paused) {
-        emitProgress();
-        server.emit(EVT.TRAIN_STATE, { state: 'paused' });
-        await waitForResume(j);
-        meter.reset(now());
+  try {
+    outer: for (epoch = 0; epoch < epochs; epoch++) {
+      t.setLearningRate(plan.learningRate(epoch));
+      const order = plan.epochOrder(epoch);
+      for (batch = 0; batch < perEpoch; ) {
         if (j.stop) break outer;
-        server.emit(EVT.TRAIN_STATE, { state: 'training' });
-        chunkStart = now();
+        if (j.paused) {
+          emitProgress();
+          server.emit(EVT.TRAIN_STATE, { state: 'paused' });
+          await waitForResume(j);
+          meter.reset(now());
+          if (j.stop) break outer;
+          server.emit(EVT.TRAIN_STATE, { state: 'training' });
+          chunkStart = now();
+        }
+        const s = batch * bs;
+        const count = gatherBatch(data.trainImages, data.trainLabels, order, s, Math.min(s + bs, order.length), imgBuf, lblBuf);
+        const images = count === bs ? imgBuf : imgBuf.subarray(0, count * IMAGE_BYTES);
+        const labels = count === bs ? lblBuf : lblBuf.subarray(0, count);
+        // With helpers, the batch's gradient is computed in shares across the workers (when that pays).
+        const r = await pool.trainBatch(t, images, labels, weightsVersion, plan.stream(t.steps));
+        weightsVersion++;
+        batch++;
+        done++;
+        steps.push({ step: t.steps, loss: r.loss, accuracy: r.accuracy });
+        meter.add(count, now());
+        if (now() - chunkStart >= CHUNK_MS) {
+          emitProgress();
+          await yieldToEvents();
+          chunkStart = now();
+        }
       }
-      const [s, e] = batchRange(batch, n, bs);
-      const count = gatherBatch(data.trainImages, data.trainLabels, order, s, e, imgBuf, lblBuf);
-      const images = count === bs ? imgBuf : imgBuf.subarray(0, count * IMAGE_BYTES);
-      const labels = count === bs ? lblBuf : lblBuf.subarray(0, count);
-      // With helpers, the batch's gradient is computed in shares across the workers (when that pays).
-      const r = await pool.trainBatch(t, images, labels, weightsVersion, stream(cfg, t.steps));
-      weightsVersion++;
-      batch++;
-      done++;
-      steps.push({ step: t.steps, loss: r.loss, accuracy: r.accuracy });
-      meter.add(count, now());
-      if (now() - chunkStart >= CHUNK_MS) {
-        emitProgress();
-        await yieldToEvents();
-        chunkStart = now();
-      }
+      emitProgress();
+      server.emit(EVT.TRAIN_STATE, { state: 'evaluating' });
+      const validation = data.valCount ? await evaluateSplit('validation') : null;
+      lastTest = await evaluateSplit('test');
+      lastTestVersion = weightsVersion;
+      epochsDone = epoch + 1;
+      server.emit(EVT.EPOCH, { epoch: epoch + 1, epochs, validation: brief(validation), test: brief(lastTest) });
+      if (epoch + 1 < epochs && !j.stop) server.emit(EVT.TRAIN_STATE, { state: 'training' });
+      chunkStart = now();
     }
-    emitProgress();
-    server.emit(EVT.TRAIN_STATE, { state: 'evaluating' });
-    const validation = data.valCount ? await evaluateSplit('validation') : null;
-    lastTest = await evaluateSplit('test');
-    lastTestVersion = weightsVersion;
-    epochsDone = epoch + 1;
-    server.emit(EVT.EPOCH, { epoch: epoch + 1, epochs, validation: brief(validation), test: brief(lastTest) });
-    if (epoch + 1 < epochs && !j.stop) server.emit(EVT.TRAIN_STATE, { state: 'training' });
-    chunkStart = now();
+  } finally {
+    plan.free();
+    // The config keeps the base rate; later calls (continue, fine-tune) start from it.
+    t.setLearningRate(cfg.learningRate);
   }
   const stopped = j.stop;
   if (lastTestVersion !== weightsVersion) {
@@ -419,7 +422,12 @@ function evalUserDigits(images, labels, idx) {
   return { count: idx.length, correct: predictions.filter((p, k) => p === lb[k]).length, accuracy: ev.accuracy, predictions };
 }
 
-async function finetune({ images, labels, holdout = [], learningRate = 1e-4, steps = 40, batchSize = 32, freeze = false, seed = 7 }) {
+/**
+ * Fine-tunes on the person's digits with the core's recipe (FineTune: class-balanced, augmented,
+ * MNIST replayed), holding out `holdout` to measure before and after. `settings` are FineTuneConfig
+ * keys; the core's defaults fill the rest.
+ */
+async function finetune({ images, labels, holdout = [], settings = {} }) {
   await ensureInit();
   const t = requireTrainer();
   const n = labels.length;
@@ -428,52 +436,44 @@ async function finetune({ images, labels, holdout = [], learningRate = 1e-4, ste
   const trainIdx = [];
   for (let i = 0; i < n; i++) if (!held.has(i)) trainIdx.push(i);
   if (!trainIdx.length) throw new Error('Every digit is held out; add more digits.');
-  const j = await acquire('finetune');
+  const own = new Uint8Array(trainIdx.length * IMAGE_BYTES);
+  const ownLabels = new Uint8Array(trainIdx.length);
+  const count = gatherBatch(images, labels, trainIdx, 0, trainIdx.length, own, ownLabels);
+  const ft = new FineTune(own.subarray(0, count * IMAGE_BYTES), ownLabels.subarray(0, count), settings); // throws on bad settings
+  const j = await acquire('finetune').catch((err) => {
+    ft.free();
+    throw err;
+  });
+  const steps = ft.steps;
   const baseLr = plain(t.config).learningRate;
   const progress = (phase, step = 0, extra = {}) => server.emit(EVT.FINETUNE_PROGRESS, { phase, step, steps, ...extra });
   try {
     progress('before');
     const before = { holdout: evalUserDigits(images, labels, [...held]), test: data ? brief(await evaluateSplit('test')) : null };
-    t.setLearningRate(learningRate);
-    t.freezeFeatures(!!freeze);
-    const mnistCount = data ? data.trainCount : 0;
-    const sampler = new MixedSampler(trainIdx, mnistCount, batchSize, mulberry32(seed + t.steps));
-    const imgBuf = new Uint8Array(batchSize * IMAGE_BYTES);
-    const lblBuf = new Uint8Array(batchSize);
-    let done = 0;
+    if (data) ft.setReplay(data.trainImages.subarray(0, data.trainCount * IMAGE_BYTES), data.trainLabels.subarray(0, data.trainCount));
     let chunkStart = now();
     let lastLoss = NaN;
     progress('training', 0);
-    for (let step = 0; step < steps; step++) {
+    while (!ft.isDone) {
       if (j.stop) break;
       if (j.paused) {
         await waitForResume(j);
         if (j.stop) break;
       }
-      const { user, mnist } = sampler.next();
-      let k = 0;
-      for (const i of user) {
-        imgBuf.set(images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), k * IMAGE_BYTES);
-        lblBuf[k++] = labels[i];
-      }
-      for (const i of mnist) {
-        imgBuf.set(data.trainImages.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), k * IMAGE_BYTES);
-        lblBuf[k++] = data.trainLabels[i];
-      }
-      const r = plain(t.trainBatch(imgBuf.subarray(0, k * IMAGE_BYTES), lblBuf.subarray(0, k)));
+      lastLoss = plain(ft.step(t)).loss;
       weightsVersion++;
-      done++;
-      lastLoss = r.loss;
       if (now() - chunkStart >= CHUNK_MS) {
-        progress('training', done, { loss: lastLoss });
+        progress('training', ft.stepsDone, { loss: lastLoss });
         await yieldToEvents();
         chunkStart = now();
       }
     }
+    const done = ft.stepsDone;
     progress('after', done, { loss: lastLoss });
     const after = { holdout: evalUserDigits(images, labels, [...held]), test: data ? brief(await evaluateSplit('test')) : null };
-    return { stopped: j.stop, steps: done, trainCount: trainIdx.length, holdoutCount: held.size, mnistReplay: mnistCount > 0, before, after, model: modelSummary() };
+    return { stopped: j.stop, steps: done, trainCount: trainIdx.length, holdoutCount: held.size, mnistReplay: !!data, before, after, model: modelSummary() };
   } finally {
+    ft.free();
     try {
       t.freezeFeatures(false);
       if (baseLr) t.setLearningRate(baseLr);
@@ -527,7 +527,8 @@ const handlers = {
     const image = preprocess(req);
     if (!image) return { empty: true };
     const probs = requireTrainer().predict(image);
-    return withTransfer({ empty: false, probs, preview: image, version: weightsVersion }, [probs.buffer, image.buffer]);
+    const verdict = plain(judge(probs, image));
+    return withTransfer({ empty: false, probs, preview: image, verdict, version: weightsVersion }, [probs.buffer, image.buffer]);
   },
   async [MSG.PREPROCESS](req) {
     await ensureInit();

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MAX_WORKERS, MIN_SPLIT_STEP_MS, STREAM_DEPTH, TIMED_CALLS, TrainerPool, chunkRanges, combineGradients, shardHandlers, splitRanges, startPool, workerCount } from '../../www/parallel.js';
+import { MAX_WORKERS, MIN_SPLIT_STEP_MS, STREAM_DEPTH, TIMED_CALLS, TrainerPool, chunkRanges, combineGradients, mirrorKey, shardHandlers, splitRanges, startPool, workerCount } from '../../www/parallel.js';
 import { RpcClient, plain, serveRpc } from '../../www/protocol.js';
 
 test('splitRanges: contiguous, sizes within one, larger first, respecting the minimum share', () => {
@@ -173,8 +173,8 @@ describe('TrainerPool with the wasm package', { skip }, () => {
     for (const helpers of [1, 2]) {
       const pool = await makePool(helpers);
       assert.equal(pool.size, helpers + 1);
-      const plainT = new wasm.Trainer({ model: 'cnn', seed: 3 });
-      const pooledT = new wasm.Trainer({ model: 'cnn', seed: 3 });
+      const plainT = new wasm.Trainer({ model: 'cnn', seed: 3, augment: false });
+      const pooledT = new wasm.Trainer({ model: 'cnn', seed: 3, augment: false });
       // The gradient the pool applies, caught on its way to the trainer.
       const applied = [];
       const spy = spyOn(pooledT, 'applyGradients', (values) => applied.push(Float32Array.from(values)));
@@ -203,7 +203,7 @@ describe('TrainerPool with the wasm package', { skip }, () => {
   test('steps are split only when an unsplit step is slow enough and a timed split step is faster', async () => {
     const pool = await makePool(1, { minSplitStepMs: MIN_SPLIT_STEP_MS });
     const t = new wasm.Trainer({ model: 'mlp', seed: 1 });
-    const key = 'train:mlp/32';
+    const key = `train:${mirrorKey(t)}/32`;
     const { images, labels } = batch(32, 2);
     let step = 0;
     const train = () => pool.trainBatch(t, images, labels, step, step++);
@@ -257,7 +257,7 @@ describe('TrainerPool with the wasm package', { skip }, () => {
     }
     // A stale mirror is never used silently: a version whose weights were not sent is an error.
     const h = pool.helpers[0];
-    await assert.rejects(h.rpc.call('predict', { model: 'mlp', version: 999, images: images.slice(0, 784) }), /never sent/);
+    await assert.rejects(h.rpc.call('predict', { model: JSON.stringify({ model: 'mlp', augment: true }), version: 999, images: images.slice(0, 784) }), /never sent/);
     t.free();
   });
 
@@ -353,8 +353,8 @@ describe('TrainerPool with the wasm package', { skip }, () => {
   test('a failing helper costs only speed: its share is computed here and it is dropped', async () => {
     const { pool, lost } = await poolWithBrokenHelper();
     assert.equal(pool.size, 3);
-    const plainT = new wasm.Trainer({ model: 'cnn', seed: 2 });
-    const pooledT = new wasm.Trainer({ model: 'cnn', seed: 2 });
+    const plainT = new wasm.Trainer({ model: 'cnn', seed: 2, augment: false });
+    const pooledT = new wasm.Trainer({ model: 'cnn', seed: 2, augment: false });
     const { images, labels } = batch(48, 3);
     const a = plainT.trainBatch(images, labels);
     const b = await pool.trainBatch(pooledT, images, labels, 0, 0);
