@@ -36,7 +36,7 @@ impl CanvasLook {
     /// Canvas drawings of every kind: scale 5–10×, slant either way, half of them heavy.
     pub const DRAWN: CanvasLook = CanvasLook { scale: (5.0, 10.0), shear: (-0.3, 0.3), heavy: 0.5, heavy_steps: 1 };
     /// A handwriting style the models get wrong: strongly slanted and very heavy.
-    pub const SLANTED_HEAVY: CanvasLook = CanvasLook { scale: (6.0, 9.0), shear: (0.55, 0.75), heavy: 1.0, heavy_steps: 2 };
+    pub const SLANTED_HEAVY: CanvasLook = CanvasLook { scale: (6.0, 9.0), shear: (0.6, 0.8), heavy: 1.0, heavy_steps: 1 };
 }
 
 /// Draws a 28×28 MNIST digit (white on black) on a white canvas in dark ink (grayscale,

@@ -4,8 +4,9 @@
 //! Every set is made from MNIST digits through [`crate::drawn`] and then the app's own
 //! [`preprocess_drawing`], seeded, so the figures are repeatable. Which MNIST split each set comes
 //! from matters: a set built from test digits may only ever be scored, never trained or tuned on. The
-//! style benchmark therefore fine-tunes on digits of the validation split (which the training run
-//! holds out) and scores held-out test digits in that style.
+//! style benchmark stands for one person, so the digits it fine-tunes on and the held-out digits it
+//! scores come from the same writers: disjoint parts of the validation split, which the training run
+//! holds out.
 
 use crate::dataset::Dataset;
 use crate::drawn::{render_canvas, render_strokes, CanvasLook, CANVAS_SIDE};

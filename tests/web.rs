@@ -1,10 +1,11 @@
 //! Browser tests of the wasm API (`wasm-pack test --headless --chrome`): the exported `Trainer` trains,
-//! predicts, round-trips weights, and throws a JS `Error` on bad input while staying usable.
+//! predicts, round-trips weights, and throws a JS `Error` on bad input while staying usable; the run
+//! plan is the CLI's and the fine-tune recipe runs.
 
 #![cfg(target_arch = "wasm32")]
 
 use inkling::synthetic::synthetic_digits;
-use inkling::wasm::{parse_idx, preprocess_drawing, Trainer};
+use inkling::wasm::{parse_idx, preprocess_drawing, FineTune, RunPlan, Trainer};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 
@@ -146,4 +147,22 @@ fn fast_kernels_match_im2col_in_the_browser() {
         }
         assert!(ours[0].iter().any(|&v| v > 0.0) && ours[0].iter().any(|&v| v == 0.0), "ReLU should both pass and clip values");
     }
+}
+
+#[wasm_bindgen_test]
+fn the_run_plan_is_the_clis_and_fine_tuning_runs_in_the_browser() {
+    // The same orders as src/run.rs's fixed-plan test: the browser trains on the CLI's batches.
+    let plan = RunPlan::new(config(r#"{"seed":42,"batchSize":5}"#), 12).unwrap();
+    assert_eq!(plan.epoch_order(0), [2, 6, 9, 5, 0, 4, 7, 10, 3, 1, 11, 8]);
+    assert_eq!(plan.stream(7), 2_818_572_295.0);
+    let data = synthetic_digits(100, 5);
+    let mut t = Trainer::new(config(r#"{"model":"mlp","seed":1}"#)).unwrap();
+    let mut ft = FineTune::new(u8s(&data.images()[..40 * 784]), u8s(&data.labels()[..40]), config(r#"{"steps":5,"batchSize":16}"#)).unwrap();
+    ft.set_replay(u8s(&data.images()[40 * 784..]), u8s(&data.labels()[40..])).unwrap();
+    while !ft.is_done() {
+        assert!(field(&ft.step(&mut t).unwrap(), "loss").is_finite());
+    }
+    assert_eq!((ft.steps_done(), t.steps()), (5, 5));
+    assert!(message(ft.step(&mut t).err().unwrap()).contains("already taken"));
+    assert!(message(FineTune::new(u8s(&[]), u8s(&[]), JsValue::UNDEFINED).err().unwrap()).contains("no digits"));
 }
