@@ -9,7 +9,7 @@ import { startPool, workerCount } from './parallel.js';
 /** Fetches and compiles the wasm at `wasmUrl`, after checking that this engine supports SIMD. */
 export async function compileEngine(wasmUrl) {
   // Probe first, for a clear message instead of a CompileError. There is no build without SIMD: the
-  // gemm crate compiles its SIMD128 kernels into every wasm32 build (README, "Speed").
+  // gemm crate compiles its SIMD128 kernels into every wasm32 build (docs/performance.md, "No build without SIMD").
   if (!(await simd())) {
     throw new Error('this browser does not support WebAssembly SIMD (Chrome/Edge 91+, Firefox 89+, Safari 16.4+), which the engine needs');
   }

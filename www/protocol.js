@@ -15,12 +15,12 @@ export const MSG = Object.freeze({
   PAUSE: 'pause',
   RESUME: 'resume',
   STOP: 'stop',
-  PREDICT: 'predict', // { pixels, width, height, channels } -> { empty } | { probs, preview }
+  PREDICT: 'predict', // { pixels, width, height, channels } -> { empty } | { probs, preview, verdict, version }
   PREPROCESS: 'preprocess', // { pixels, width, height, channels } -> { image } | { empty }
   EVALUATE: 'evaluate', // { split } -> evaluation
-  EXPORT: 'exportWeights', // -> { bytes, model }
+  EXPORT: 'exportWeights', // -> { bytes, config }
   IMPORT: 'importWeights', // { bytes, config } -> model summary
-  FINETUNE: 'finetune', // { images, labels, holdout, learningRate, steps, batchSize, freeze } -> report
+  FINETUNE: 'finetune', // { images, labels, holdout, settings: { learningRate, steps, headOnly } } -> report
   INFO: 'info', // -> model summary
 });
 
