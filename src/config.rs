@@ -85,9 +85,6 @@ impl FromStr for OptimizerKind {
     }
 }
 
-/// Learning rate used when fine-tuning a trained model on the user's own digits.
-pub const FINE_TUNE_LEARNING_RATE: f64 = 1e-4;
-
 /// Every hyperparameter of a training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -96,7 +93,7 @@ pub struct TrainConfig {
     pub model: ModelKind,
     /// The optimizer.
     pub optimizer: OptimizerKind,
-    /// Step size; 1e-3 from scratch, [`FINE_TUNE_LEARNING_RATE`] for fine-tuning.
+    /// Step size at the start; each epoch multiplies it by `lr_decay`.
     pub learning_rate: f64,
     /// Images per training step.
     pub batch_size: usize,
@@ -112,7 +109,7 @@ pub struct TrainConfig {
     pub validation_size: usize,
     /// The largest batch one `train_batch`/`predict` call accepts (bounds memory).
     pub max_batch_size: usize,
-    /// Learning-rate factor applied after each epoch (1 = constant; the default 0.5 halves it).
+    /// Learning-rate factor applied after each epoch (1 = constant).
     pub lr_decay: f64,
     /// Redraw each training image with random canvas-like transforms ([`crate::augment`]): slant,
     /// rotation, scale, shift, stroke width and hard strokes, so drawings on the canvas are read
@@ -125,7 +122,9 @@ impl Default for TrainConfig {
         Self {
             model: ModelKind::Cnn,
             optimizer: OptimizerKind::Adam,
-            learning_rate: 1e-3,
+            // A large first step with a steep decay: 3 epochs read MNIST and drawings better
+            // than 1e-3 halved each epoch.
+            learning_rate: 3e-3,
             batch_size: 64,
             epochs: 3,
             seed: 1,
@@ -133,8 +132,8 @@ impl Default for TrainConfig {
             momentum: 0.9,
             validation_size: 5_000,
             max_batch_size: 1_024,
-            // Halving after each epoch lets 3 epochs end at a small rate, which settles the weights.
-            lr_decay: 0.5,
+            // A quarter each epoch: 3 epochs end at a small rate, which settles the weights.
+            lr_decay: 0.25,
             augment: true,
         }
     }
@@ -225,7 +224,7 @@ mod tests {
     #[test]
     fn defaults_are_the_documented_ones_and_valid() {
         let c = TrainConfig::default();
-        assert_eq!((c.model, c.optimizer, c.learning_rate, c.batch_size), (ModelKind::Cnn, OptimizerKind::Adam, 1e-3, 64));
+        assert_eq!((c.model, c.optimizer, c.learning_rate, c.batch_size), (ModelKind::Cnn, OptimizerKind::Adam, 3e-3, 64));
         c.validate().unwrap();
     }
 

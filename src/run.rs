@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn rates_decay_per_epoch_and_streams_are_unique() {
-        let plan = RunPlan::new(&TrainConfig::default(), 100).unwrap();
+        let plan = RunPlan::new(&TrainConfig { learning_rate: 1e-3, lr_decay: 0.5, ..TrainConfig::default() }, 100).unwrap();
         assert_eq!(plan.learning_rate(0), 1e-3);
         assert!((plan.learning_rate(2) - 2.5e-4).abs() < 1e-12);
         assert_ne!(plan.stream(0), plan.stream(1));

@@ -189,7 +189,7 @@ fn frozen_features_only_the_head_changes() {
     let tensors = |t: &Trainer| candle_core::safetensors::load_buffer(&t.export_weights().unwrap(), &candle_core::Device::Cpu).unwrap();
     let before = tensors(&t);
     t.freeze_features(true).unwrap();
-    t.set_learning_rate(inkling::config::FINE_TUNE_LEARNING_RATE).unwrap();
+    t.set_learning_rate(inkling::finetune::FineTuneConfig::default().learning_rate).unwrap();
     let (x, y) = train.gather(&(0..64).collect::<Vec<_>>());
     t.train_batch(&x, &y).unwrap();
     let after = tensors(&t);

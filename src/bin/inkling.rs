@@ -1,11 +1,11 @@
 //! `inkling`: train, evaluate and benchmark the digit models natively, on all cores.
 //!
 //! ```text
-//! inkling train --data DIR [--model cnn] [--epochs 3] [--batch-size 64] [--lr 0.001] [--optimizer adam]
+//! inkling train --data DIR [--model cnn] [--epochs 3] [--batch-size 64] [--lr 0.003] [--lr-decay 0.25] [--optimizer adam]
 //!               [--seed 1] [--limit N] [--out model.safetensors] [--json]
 //! inkling eval  --weights FILE --data DIR [--json]
 //! inkling bench [--model cnn] [--batch-size 64] [--seconds 10] [--json]
-//! inkling finetune --weights FILE --digits DIR_OR_IDX [--data DIR] [--steps 150] [--lr 0.0003]
+//! inkling finetune --weights FILE --digits DIR_OR_IDX [--data DIR] [--steps 300] [--lr 0.0006]
 //!               [--out tuned.safetensors] [--json]
 //! inkling quality --weights FILE --data DIR [--count 1000] [--split test|validation] [--json]
 //! ```

@@ -129,7 +129,7 @@ test('learning rates that are not finite positive numbers throw', { skip }, () =
   for (const lr of [NaN, Infinity, -Infinity, 0, -0.001, 1e6, undefined, 'fast', {}]) {
     throwsError(() => t.setLearningRate(lr), /learningRate must be a finite number/, String(lr));
   }
-  assert.equal(t.config.learningRate, 1e-3);
+  assert.equal(t.config.learningRate, wasm.defaults().trainer.learningRate);
   assertIntact(t, w, 'bad learning rates');
   // A numeric string is converted by JS (Number('0.0001')), like any number argument.
   t.setLearningRate('0.0001');
