@@ -130,6 +130,9 @@ function spyOn(trainer, key, before) {
   });
 }
 
+/** The twins' learning rate: the bounds below scale with it. */
+const TWIN_LR = 1e-3;
+
 /**
  * Asserts that two twins' weights agree after `steps` Adam steps on the same batches, one whole and
  * one split into shares. Adam moves each weight by about ±lr whatever its gradient's size, so a
@@ -137,7 +140,7 @@ function spyOn(trainer, key, before) {
  * step apart: the weights are compared in bulk (under 1 % apart by more than 1e-4; 0.3 % measured),
  * and each within what `steps` such steps can do. (The gradients themselves are compared exactly.)
  */
-function assertTwins(a, b, steps, lr = 1e-3) {
+function assertTwins(a, b, steps, lr = TWIN_LR) {
   assert.ok(maxDiff(a, b) <= 2 * lr * steps * 1.01, `weights differ by ${maxDiff(a, b)}`);
   let apart = 0;
   for (let i = 0; i < a.length; i++) if (Math.abs(a[i] - b[i]) > 1e-4) apart++;
@@ -173,8 +176,8 @@ describe('TrainerPool with the wasm package', { skip }, () => {
     for (const helpers of [1, 2]) {
       const pool = await makePool(helpers);
       assert.equal(pool.size, helpers + 1);
-      const plainT = new wasm.Trainer({ model: 'cnn', seed: 3, augment: false });
-      const pooledT = new wasm.Trainer({ model: 'cnn', seed: 3, augment: false });
+      const plainT = new wasm.Trainer({ model: 'cnn', seed: 3, augment: false, learningRate: TWIN_LR });
+      const pooledT = new wasm.Trainer({ model: 'cnn', seed: 3, augment: false, learningRate: TWIN_LR });
       // The gradient the pool applies, caught on its way to the trainer.
       const applied = [];
       const spy = spyOn(pooledT, 'applyGradients', (values) => applied.push(Float32Array.from(values)));
@@ -353,8 +356,8 @@ describe('TrainerPool with the wasm package', { skip }, () => {
   test('a failing helper costs only speed: its share is computed here and it is dropped', async () => {
     const { pool, lost } = await poolWithBrokenHelper();
     assert.equal(pool.size, 3);
-    const plainT = new wasm.Trainer({ model: 'cnn', seed: 2, augment: false });
-    const pooledT = new wasm.Trainer({ model: 'cnn', seed: 2, augment: false });
+    const plainT = new wasm.Trainer({ model: 'cnn', seed: 2, augment: false, learningRate: TWIN_LR });
+    const pooledT = new wasm.Trainer({ model: 'cnn', seed: 2, augment: false, learningRate: TWIN_LR });
     const { images, labels } = batch(48, 3);
     const a = plainT.trainBatch(images, labels);
     const b = await pool.trainBatch(pooledT, images, labels, 0, 0);

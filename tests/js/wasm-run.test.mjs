@@ -37,8 +37,10 @@ test('the run plan is the CLI plan: same orders, rates and streams for a seed', 
   assert.equal(plan.stream(7), 2818572295);
   assert.equal(plan.batchesPerEpoch, 3);
   assert.equal(plan.totalBatches, 9);
-  assert.equal(plan.learningRate(1), 5e-4);
   plan.free();
+  const rates = new wasm.RunPlan({ learningRate: 0.002, lrDecay: 0.5 }, 12);
+  assert.deepEqual([0, 1, 2].map((e) => rates.learningRate(e)), [0.002, 0.001, 0.0005]);
+  rates.free();
   assert.throws(() => new wasm.RunPlan({ seed: 1 }, 0), /training set is empty/);
   assert.throws(() => new wasm.RunPlan({ epochs: 0 }, 10), /epochs/);
   assert.equal(wasm.validationSize(5000, 60000), 5000);
