@@ -11,7 +11,7 @@
 // Requests  page -> worker: { id, task, params }
 // Replies   worker -> page: { id, ok: true, result } | { id, ok: false, error } ; { progress } while an epoch runs
 
-import init, { Trainer, parseIdx, buildInfo } from './pkg/inkling.js';
+import init, { Trainer, FineTune, parseIdx, buildInfo } from './pkg/inkling.js';
 import wasmUrl from './pkg/inkling_bg.wasm?url';
 import { loadDataset } from './data.js';
 import { plain } from './protocol.js';
@@ -240,6 +240,37 @@ async function firstBatch({ baseUrl, model = 'cnn', batch = 64 }) {
   return { timeOrigin: performance.timeOrigin, marks, dataset, loss: first.loss, workers: poolFor('all').size };
 }
 
+/**
+ * The app's fine-tune on `perClass` digits per class (the first of each class in the validation
+ * split, standing in for a person's), with the core's default recipe and the training split
+ * replayed, on the coordinator as the app's worker runs it: wall time from the recipe's start to
+ * its last step.
+ */
+async function finetune({ model = 'cnn', perClass = 20 }) {
+  await ensureInit();
+  const d = requireData();
+  const picked = [];
+  const counts = new Array(10).fill(0);
+  for (let i = d.trainCount; i < d.labels.length && picked.length < perClass * 10; i++) {
+    if (counts[d.labels[i]] < perClass) {
+      counts[d.labels[i]]++;
+      picked.push(i);
+    }
+  }
+  const own = new Uint8Array(picked.length * IMAGE_BYTES);
+  const ownLabels = new Uint8Array(picked.length);
+  gatherBatch(d.images, d.labels, picked, 0, picked.length, own, ownLabels);
+  const t = trainerFor(model);
+  const t0 = now();
+  const ft = new FineTune(own, ownLabels, {});
+  ft.setReplay(d.images.subarray(0, d.trainCount * IMAGE_BYTES), d.labels.subarray(0, d.trainCount));
+  while (!ft.isDone) ft.step(t);
+  const ms = now() - t0;
+  const steps = ft.stepsDone;
+  ft.free();
+  return { model, digits: picked.length, steps, ms };
+}
+
 const TASKS = {
   init: async () => {
     await ensureInit();
@@ -255,6 +286,7 @@ const TASKS = {
   predictOne,
   epoch,
   firstBatch,
+  finetune,
   memory: async () => ({ memoryBytes: (await ensureInit()).memory.buffer.byteLength }),
 };
 
