@@ -573,7 +573,7 @@ function showPrediction(r) {
   if (v.kind === 'scribble') {
     // Too much ink for a digit: say so rather than classify it.
     dom.prediction.textContent = '?';
-    dom.confidence.textContent = 'Not a digit: too much ink. Clear and draw one digit.';
+    dom.confidence.textContent = 'Not a digit: too much ink.';
     updateProbs(null);
     msg = 'That does not look like a digit';
   } else if (v.kind === 'unsure') {

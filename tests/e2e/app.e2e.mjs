@@ -221,6 +221,27 @@ async function run(page, digits) {
   await page.screenshot({ path: join(RESULTS, 'app-trained.png'), fullPage: true });
   log(`saved ${relative(ROOT, join(RESULTS, 'app-trained.png'))}`);
 
+  // The pad scribbled full (a zigzag, then crossed out) is not a digit: the page says so instead of
+  // naming one.
+  await page.click(tid('draw-clear'));
+  const pad = await page.locator(tid('draw-canvas')).boundingBox();
+  const path = [[0.05, 0.05], [0.95, 0.2], [0.05, 0.35], [0.95, 0.5], [0.05, 0.65], [0.95, 0.8], [0.05, 0.95], [0.95, 0.95], [0.05, 0.05], [0.95, 0.05], [0.05, 0.95]];
+  const zigzag = path.map(([x, y]) => [pad.x + pad.width * x, pad.y + pad.height * y]);
+  await page.mouse.move(...zigzag[0]);
+  await page.mouse.down();
+  for (const p of zigzag.slice(1)) await page.mouse.move(...p, { steps: 12 });
+  await page.mouse.up();
+  const scribble = await waitFor(
+    'the scribble judged not a digit',
+    async () => {
+      const verdict = await attr('prediction', 'data-verdict');
+      return { ok: verdict === 'scribble', seen: `${verdict}: ${await text('prediction')}` };
+    },
+    10_000,
+    200,
+  );
+  log(`the pad scribbled full: ${scribble.seen}`);
+
   // 4. My digits + fine-tuning.
   const countBefore = firstInt(await text('mydigits-count')) || 0;
   const mine = pickDigits(digits, [3, 5, 6, 8, 9], used);

@@ -35,7 +35,14 @@ const HEADERS = {
 export function serveStatic(root, { port = 0, host = '127.0.0.1' } = {}) {
   const base = resolve(root);
   const server = createServer((req, res) => {
-    const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    let urlPath;
+    try {
+      // Prefixed, not resolved against a base: a path such as '//' is a path here, not a host.
+      urlPath = decodeURIComponent(new URL(`http://x${req.url}`).pathname);
+    } catch {
+      res.writeHead(400, { ...HEADERS, 'Content-Type': 'text/plain' }).end('bad request path');
+      return;
+    }
     let file = normalize(join(base, urlPath));
     if (file !== base && !file.startsWith(base + sep)) {
       res.writeHead(403, HEADERS).end('forbidden');

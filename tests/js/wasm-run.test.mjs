@@ -93,6 +93,8 @@ test('the verdict: a digit, not sure between two, or a scribble', { skip }, () =
   const unsure = wasm.judge(probs(4, 0.5, 9, 0.45), image);
   assert.equal(unsure.kind, 'unsure');
   assert.deepEqual([unsure.first, unsure.second], [4, 9]);
+  // The probabilities the page prints: camelCase numbers, as the TypeScript type declares.
+  assert.ok(Math.abs(unsure.firstProbability - 0.5) < 1e-6 && Math.abs(unsure.secondProbability - 0.45) < 1e-6, JSON.stringify(unsure));
   assert.equal(wasm.judge(probs(8, 0.99), new Uint8Array(784).fill(255)).kind, 'scribble');
   assert.throws(() => wasm.judge(new Float32Array(3), image), /10 finite probabilities/);
 });
