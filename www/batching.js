@@ -1,4 +1,5 @@
-// Index math for batching, shuffling and data splits. Pure (no DOM, no wasm); unit-tested.
+// Batches gathered from a set, and the seeded hold-out of My digits. Pure (no DOM, no wasm);
+// unit-tested. The training run's own order and splits come from the core (RunPlan, validationSize).
 
 export const IMAGE_BYTES = 784; // 28 x 28
 
@@ -32,18 +33,6 @@ export function permutation(n, rng) {
   return p;
 }
 
-/** Number of batches for n samples (the last one may be partial). */
-export function batchCount(n, batchSize) {
-  if (!(batchSize >= 1)) throw new RangeError('batch size must be >= 1');
-  return n <= 0 ? 0 : Math.ceil(n / batchSize);
-}
-
-/** [start, end) positions of batch b. */
-export function batchRange(b, n, batchSize) {
-  const start = b * batchSize;
-  return [start, Math.min(n, start + batchSize)];
-}
-
 /**
  * Copy the samples `order[start..end)` (indices into images/labels) into the output buffers.
  * `images` is N*784 bytes, `labels` N bytes. Returns the number of samples copied.
@@ -57,21 +46,6 @@ export function gatherBatch(images, labels, order, start, end, outImages, outLab
     outLabels[k] = labels[i];
   }
   return count;
-}
-
-/**
- * Size of the validation split taken from the end of the training set:
- * the requested size (default 5000), but at most 10 % of the set.
- */
-export function validationSizeFor(trainCount, requested = 5000) {
-  const want = Number.isFinite(requested) && requested >= 0 ? Math.floor(requested) : 5000;
-  return Math.max(0, Math.min(want, Math.floor(trainCount * 0.1)));
-}
-
-/** Train / validation counts for a training set of `trainCount` images. */
-export function splitTrainValidation(trainCount, requested = 5000) {
-  const validation = validationSizeFor(trainCount, requested);
-  return { train: trainCount - validation, validation };
 }
 
 /** How many of n user digits are held out for evaluation: ~20 %, at least 1 when n >= 5. */
@@ -90,47 +64,4 @@ export function holdoutSplit(n, seed = 1234, fraction = 0.2) {
   const holdout = Array.from(p.subarray(0, k)).sort((a, b) => a - b);
   const train = Array.from(p.subarray(k)).sort((a, b) => a - b);
   return { train, holdout };
-}
-
-/**
- * Fine-tuning sampler: each batch is about half user digits and half replayed MNIST
- * training digits (all user digits when no MNIST is available). User digits are cycled
- * through in shuffled order, so every one is seen before any repeats.
- */
-export class MixedSampler {
-  constructor(userIndices, mnistCount, batchSize, rng) {
-    if (!userIndices.length) throw new RangeError('no user digits to fine-tune on');
-    this.user = Array.from(userIndices);
-    this.mnistCount = mnistCount;
-    this.batchSize = Math.max(2, batchSize | 0);
-    this.rng = rng;
-    this.order = [];
-    this.pos = 0;
-  }
-
-  /** Split of one batch: how many user and how many MNIST samples. */
-  get userPerBatch() {
-    return this.mnistCount > 0 ? Math.ceil(this.batchSize / 2) : this.batchSize;
-  }
-
-  nextUser() {
-    if (this.pos >= this.order.length) {
-      const p = permutation(this.user.length, this.rng);
-      this.order = Array.from(p, (i) => this.user[i]);
-      this.pos = 0;
-    }
-    return this.order[this.pos++];
-  }
-
-  /** { user: indices into the user set, mnist: indices into the MNIST train split } */
-  next() {
-    const nUser = this.userPerBatch;
-    const user = [];
-    for (let i = 0; i < nUser; i++) user.push(this.nextUser());
-    const mnist = [];
-    if (this.mnistCount > 0) {
-      for (let i = 0; i < this.batchSize - nUser; i++) mnist.push(randInt(this.rng, this.mnistCount));
-    }
-    return { user, mnist };
-  }
 }

@@ -11,11 +11,12 @@
 // Requests  page -> worker: { id, task, params }
 // Replies   worker -> page: { id, ok: true, result } | { id, ok: false, error } ; { progress } while an epoch runs
 
-import init, { Trainer, FineTune, parseIdx, buildInfo } from './pkg/inkling.js';
+import init, { Trainer, RunPlan, FineTune, parseIdx, buildInfo, defaults, validationSize } from './pkg/inkling.js';
 import wasmUrl from './pkg/inkling_bg.wasm?url';
 import { loadDataset } from './data.js';
 import { plain } from './protocol.js';
-import { IMAGE_BYTES, batchCount, batchRange, gatherBatch, mulberry32, permutation, validationSizeFor } from './batching.js';
+import { IMAGE_BYTES, gatherBatch } from './batching.js';
+import { driveRun } from './training-run.js';
 import { TrainerPool } from './parallel.js';
 import { compileEngine, startHelpers } from './engine.js';
 
@@ -44,8 +45,8 @@ function poolFor(workers = 'all') {
 let version = 0; // weights version for the pool's mirrors (bumped after every step)
 
 /** One step on the pool (a plain trainBatch with one worker, or where splitting does not pay), as the app's worker does. */
-async function step(pool, t, img, lbl) {
-  const r = await pool.trainBatch(t, img, lbl, version, t.steps);
+async function step(pool, t, img, lbl, stream = t.steps) {
+  const r = await pool.trainBatch(t, img, lbl, version, stream);
   version++;
   return r;
 }
@@ -54,7 +55,7 @@ async function loadData({ baseUrl }) {
   const t0 = now();
   const res = await loadDataset(baseUrl, { validate: (bytes) => plain(parseIdx(bytes)) });
   const f = res.files;
-  const val = validationSizeFor(f.trainImages.count, 5000); // the app holds out the same validation split
+  const val = validationSize(defaults().trainer.validationSize, f.trainImages.count); // the app's validation split
   let about = {};
   try {
     const r = await fetch(new URL('dataset.json', baseUrl), { cache: 'no-cache' });
@@ -99,7 +100,9 @@ function trainerFor(model) {
 /** A batch source cycling through the training set in a shuffled order, like the app. */
 function batches(batch, seed = 1) {
   const d = requireData();
-  const order = permutation(d.trainCount, mulberry32(seed));
+  const plan = new RunPlan({ seed, batchSize: batch }, d.trainCount);
+  const order = plan.epochOrder(0); // the app's first epoch
+  plan.free();
   const img = new Uint8Array(batch * IMAGE_BYTES);
   const lbl = new Uint8Array(batch);
   let pos = 0;
@@ -195,33 +198,43 @@ function predictOne({ model, pixels }) {
   return { probs: trainerFor(model).predict(pixels) };
 }
 
-/** One full epoch over the training split (shuffled, the last batch partial), timed end to end. */
+/**
+ * One full epoch over the training split with the app's settings and driver (the core's run plan:
+ * shuffled, the last batch partial, augmented), timed end to end.
+ */
 async function epoch({ model = 'cnn', batch = 64, seed = 1, workers = 'all' }) {
   const d = requireData();
   const pool = poolFor(workers);
-  const t = new Trainer({ model, seed });
-  const n = d.trainCount;
-  const perEpoch = batchCount(n, batch);
-  const order = permutation(n, mulberry32(seed));
-  const img = new Uint8Array(batch * IMAGE_BYTES);
-  const lbl = new Uint8Array(batch);
+  const config = { model, seed, batchSize: batch, epochs: 1 };
+  const t = new Trainer(config);
+  const plan = new RunPlan(config, d.trainCount);
+  const perEpoch = plan.batchesPerEpoch;
   let lastReport = now();
   const t0 = now();
   let loss = 0;
-  for (let b = 0; b < perEpoch; b++) {
-    const [s, e] = batchRange(b, n, batch);
-    const count = gatherBatch(d.images, d.labels, order, s, e, img, lbl);
-    const r = count === batch ? await step(pool, t, img, lbl) : await step(pool, t, img.subarray(0, count * IMAGE_BYTES), lbl.subarray(0, count));
-    loss = r.loss;
-    if (now() - lastReport > 10_000) {
-      lastReport = now();
-      self.postMessage({ progress: { task: 'epoch', batch: b + 1, batches: perEpoch, ms: lastReport - t0, loss } });
-    }
+  try {
+    await driveRun({
+      plan,
+      trainer: t,
+      images: d.images,
+      labels: d.labels,
+      step: (img, lbl, stream) => step(pool, t, img, lbl, stream),
+      afterBatch: ({ batch: b, result }) => {
+        loss = result.loss;
+        if (now() - lastReport > 10_000) {
+          lastReport = now();
+          self.postMessage({ progress: { task: 'epoch', batch: b, batches: perEpoch, ms: lastReport - t0, loss } });
+        }
+      },
+    });
+  } finally {
+    plan.free();
   }
   const ms = now() - t0;
   // Test accuracy after the epoch, to show the timed run really trained (not part of the time).
   const ev = plain(t.evaluate(d.testImages, d.testLabels));
   t.free();
+  const n = d.trainCount;
   return { model, batch, workers: pool.size, samples: n, steps: perEpoch, ms, samplesPerSec: n / (ms / 1000), loss, testAccuracy: ev.accuracy };
 }
 

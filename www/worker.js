@@ -9,6 +9,7 @@ import wasmUrl from './pkg/inkling_bg.wasm?url';
 import { serveRpc, withTransfer, plain, yieldToEvents, MSG, EVT } from './protocol.js';
 import { loadDataset } from './data.js';
 import { IMAGE_BYTES, gatherBatch } from './batching.js';
+import { driveRun } from './training-run.js';
 import { misclassifiedIndices, RateMeter, etaSeconds } from './metrics.js';
 import { TrainerPool } from './parallel.js';
 import { compileEngine, startHelpers } from './engine.js';
@@ -307,9 +308,9 @@ async function train({ config = {}, continueTraining = false }) {
 }
 
 /**
- * Drives the core's plan of the run (RunPlan: each epoch's order, its learning rate and each step's
- * stream) in chunks of about CHUNK_MS, yielding between them so that predict, pause and stop are
- * served, and evaluating after every epoch.
+ * Drives the core's plan of the run (RunPlan, walked by training-run.js) in chunks of about
+ * CHUNK_MS, yielding between them so that predict, pause and stop are served, and evaluating after
+ * every epoch.
  */
 async function runTraining(j, cfg) {
   const t = trainer;
@@ -318,8 +319,6 @@ async function runTraining(j, cfg) {
   const epochs = plan.epochs;
   const perEpoch = plan.batchesPerEpoch;
   const total = plan.totalBatches;
-  const imgBuf = new Uint8Array(bs * IMAGE_BYTES);
-  const lblBuf = new Uint8Array(bs);
   const meter = new RateMeter(4000);
   meter.reset(now());
   let done = 0;
@@ -349,28 +348,33 @@ async function runTraining(j, cfg) {
   server.emit(EVT.TRAIN_STATE, { state: 'training' });
   let chunkStart = now();
   try {
-    outer: for (epoch = 0; epoch < epochs; epoch++) {
-      t.setLearningRate(plan.learningRate(epoch));
-      const order = plan.epochOrder(epoch);
-      for (batch = 0; batch < perEpoch; ) {
-        if (j.stop) break outer;
+    await driveRun({
+      plan,
+      trainer: t,
+      images: data.trainImages,
+      labels: data.trainLabels,
+      // With helpers, the batch's gradient is computed in shares across the workers (when that pays).
+      step: async (images, labels, stream) => {
+        const r = await pool.trainBatch(t, images, labels, weightsVersion, stream);
+        weightsVersion++;
+        return r;
+      },
+      beforeBatch: async (at) => {
+        ({ epoch, batch } = at);
+        if (j.stop) return false;
         if (j.paused) {
           emitProgress();
           server.emit(EVT.TRAIN_STATE, { state: 'paused' });
           await waitForResume(j);
           meter.reset(now());
-          if (j.stop) break outer;
+          if (j.stop) return false;
           server.emit(EVT.TRAIN_STATE, { state: 'training' });
           chunkStart = now();
         }
-        const s = batch * bs;
-        const count = gatherBatch(data.trainImages, data.trainLabels, order, s, Math.min(s + bs, order.length), imgBuf, lblBuf);
-        const images = count === bs ? imgBuf : imgBuf.subarray(0, count * IMAGE_BYTES);
-        const labels = count === bs ? lblBuf : lblBuf.subarray(0, count);
-        // With helpers, the batch's gradient is computed in shares across the workers (when that pays).
-        const r = await pool.trainBatch(t, images, labels, weightsVersion, plan.stream(t.steps));
-        weightsVersion++;
-        batch++;
+        return true;
+      },
+      afterBatch: async ({ batch: b, count, result: r }) => {
+        batch = b;
         done++;
         steps.push({ step: t.steps, loss: r.loss, accuracy: r.accuracy });
         meter.add(count, now());
@@ -379,21 +383,21 @@ async function runTraining(j, cfg) {
           await yieldToEvents();
           chunkStart = now();
         }
-      }
-      emitProgress();
-      server.emit(EVT.TRAIN_STATE, { state: 'evaluating' });
-      const validation = data.valCount ? await evaluateSplit('validation') : null;
-      lastTest = await evaluateSplit('test');
-      lastTestVersion = weightsVersion;
-      epochsDone = epoch + 1;
-      server.emit(EVT.EPOCH, { epoch: epoch + 1, epochs, validation: brief(validation), test: brief(lastTest) });
-      if (epoch + 1 < epochs && !j.stop) server.emit(EVT.TRAIN_STATE, { state: 'training' });
-      chunkStart = now();
-    }
+      },
+      afterEpoch: async () => {
+        emitProgress();
+        server.emit(EVT.TRAIN_STATE, { state: 'evaluating' });
+        const validation = data.valCount ? await evaluateSplit('validation') : null;
+        lastTest = await evaluateSplit('test');
+        lastTestVersion = weightsVersion;
+        epochsDone = epoch + 1;
+        server.emit(EVT.EPOCH, { epoch: epoch + 1, epochs, validation: brief(validation), test: brief(lastTest) });
+        if (epoch + 1 < epochs && !j.stop) server.emit(EVT.TRAIN_STATE, { state: 'training' });
+        chunkStart = now();
+      },
+    });
   } finally {
     plan.free();
-    // The config keeps the base rate; later calls (continue, fine-tune) start from it.
-    t.setLearningRate(cfg.learningRate);
   }
   const stopped = j.stop;
   if (lastTestVersion !== weightsVersion) {

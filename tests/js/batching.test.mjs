@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mulberry32, permutation, batchCount, batchRange, gatherBatch, validationSizeFor, splitTrainValidation, holdoutCount, holdoutSplit, MixedSampler, IMAGE_BYTES } from '../../www/batching.js';
+import { mulberry32, permutation, gatherBatch, holdoutCount, holdoutSplit, IMAGE_BYTES } from '../../www/batching.js';
 
 test('mulberry32 is deterministic and in [0,1)', () => {
   const a = mulberry32(42); const b = mulberry32(42);
@@ -17,17 +17,6 @@ test('permutation contains every index once and depends on the seed', () => {
   assert.equal(permutation(0, mulberry32(1)).length, 0);
 });
 
-test('batchCount/batchRange cover the set with a partial last batch', () => {
-  assert.equal(batchCount(55000, 64), 860);
-  assert.equal(batchCount(0, 64), 0);
-  assert.throws(() => batchCount(10, 0));
-  assert.deepEqual(batchRange(0, 100, 32), [0, 32]);
-  assert.deepEqual(batchRange(3, 100, 32), [96, 100]);
-  let covered = 0;
-  for (let b = 0; b < batchCount(100, 32); b++) { const [s, e] = batchRange(b, 100, 32); covered += e - s; }
-  assert.equal(covered, 100);
-});
-
 test('gatherBatch copies the selected rows and labels (with an offset)', () => {
   const n = 5;
   const images = new Uint8Array(n * IMAGE_BYTES);
@@ -42,15 +31,6 @@ test('gatherBatch copies the selected rows and labels (with an offset)', () => {
   assert.deepEqual([...outL.subarray(0, 2)], [3, 4]);
 });
 
-test('validation split: 5000 of 60000, at most 10 % of a small set', () => {
-  assert.equal(validationSizeFor(60000), 5000);
-  assert.equal(validationSizeFor(60000, 3000), 3000);
-  assert.equal(validationSizeFor(8000), 800);
-  assert.equal(validationSizeFor(9), 0);
-  assert.deepEqual(splitTrainValidation(60000), { train: 55000, validation: 5000 });
-  assert.deepEqual(splitTrainValidation(8000, 5000), { train: 7200, validation: 800 });
-});
-
 test('hold-out: ~20 %, at least 1 from 5 digits, deterministic and disjoint', () => {
   assert.equal(holdoutCount(0), 0);
   assert.equal(holdoutCount(4), 0);
@@ -63,19 +43,4 @@ test('hold-out: ~20 %, at least 1 from 5 digits, deterministic and disjoint', ()
   assert.equal(new Set([...s.train, ...s.holdout]).size, 23);
   assert.deepEqual(s, holdoutSplit(23));
   assert.deepEqual(holdoutSplit(3), { train: [0, 1, 2], holdout: [] });
-});
-
-test('MixedSampler: half user, half MNIST; cycles all user digits before repeating', () => {
-  const s = new MixedSampler([10, 11, 12, 13, 14, 15], 1000, 8, mulberry32(3));
-  const seen = [];
-  for (let k = 0; k < 3; k++) {
-    const b = s.next();
-    assert.equal(b.user.length, 4); assert.equal(b.mnist.length, 4);
-    assert.ok(b.mnist.every((i) => i >= 0 && i < 1000));
-    seen.push(...b.user);
-  }
-  assert.deepEqual(new Set(seen.slice(0, 6)), new Set([10, 11, 12, 13, 14, 15]));
-  const only = new MixedSampler([1, 2], 0, 8, mulberry32(1)).next();
-  assert.equal(only.user.length, 8); assert.equal(only.mnist.length, 0);
-  assert.throws(() => new MixedSampler([], 10, 8, mulberry32(1)));
 });

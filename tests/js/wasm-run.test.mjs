@@ -1,11 +1,13 @@
 // The core's training run and fine-tune recipe through the built wasm package (www/pkg), in node: the
 // plan is the one the CLI follows (the same orders as src/run.rs's fixed-plan test), fine-tuning
-// learns and refuses bad settings, the verdict and the exported defaults and limits.
+// learns and refuses bad settings, the verdict and the exported defaults and limits; the one JS driver
+// of the run (www/training-run.js, used by the app's worker, the bench and the soak) makes the plan's calls.
 // Skipped when www/pkg/inkling_bg.wasm has not been built.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { driveRun } from '../../www/training-run.js';
 
 const pkgDir = fileURLToPath(new URL('../../www/pkg/', import.meta.url));
 const wasmPath = `${pkgDir}inkling_bg.wasm`;
@@ -97,4 +99,48 @@ test('the verdict: a digit, not sure between two, or a scribble', { skip }, () =
   assert.ok(Math.abs(unsure.firstProbability - 0.5) < 1e-6 && Math.abs(unsure.secondProbability - 0.45) < 1e-6, JSON.stringify(unsure));
   assert.equal(wasm.judge(probs(8, 0.99), new Uint8Array(784).fill(255)).kind, 'scribble');
   assert.throws(() => wasm.judge(new Float32Array(3), image), /10 finite probabilities/);
+});
+
+test('the driver makes the plan\'s calls: its batches, streams and rates, a partial last batch, a stop', { skip }, async () => {
+  // 13 digits with distinct labels per position, so a batch's labels name its images.
+  const { images } = digits(13);
+  const labels = Uint8Array.from({ length: 13 }, (_, i) => i % 10);
+  const config = { model: 'mlp', seed: 42, batchSize: 5, epochs: 2, learningRate: 0.002, lrDecay: 0.5 };
+  const plan = new wasm.RunPlan(config, 12); // the 13th image is not in the training split
+  const t = new wasm.Trainer(config);
+  const rates = [];
+  const setRate = t.setLearningRate.bind(t);
+  t.setLearningRate = (lr) => (rates.push(lr), setRate(lr));
+  const seen = [];
+  const epochs = [];
+  const run = await driveRun({
+    plan,
+    trainer: t,
+    images,
+    labels,
+    step: (im, lb, stream) => {
+      seen.push({ labels: Array.from(lb), stream, images: im.length / 784 });
+      return t.trainBatch(im, lb);
+    },
+    afterEpoch: ({ epoch }) => epochs.push(epoch),
+  });
+  const expected = [];
+  for (let e = 0; e < 2; e++) {
+    const order = Array.from(plan.epochOrder(e));
+    for (let s = 0; s < 12; s += 5) {
+      const part = order.slice(s, s + 5);
+      expected.push({ labels: part.map((i) => labels[i]), stream: plan.stream(expected.length), images: part.length });
+    }
+  }
+  assert.deepEqual(seen, expected);
+  assert.deepEqual(run, { stopped: false, batchesDone: 6 });
+  assert.deepEqual(epochs, [0, 1]);
+  assert.deepEqual(rates, [0.002, 0.001, 0.002], 'each epoch its rate, then the base rate back');
+  // Stopped before the second batch: one step taken, no epoch finished, the base rate back.
+  rates.length = 0;
+  const stopped = await driveRun({ plan, trainer: t, images, labels, step: (im, lb) => t.trainBatch(im, lb), beforeBatch: ({ batch }) => batch < 1, afterEpoch: () => assert.fail('no epoch ends') });
+  assert.deepEqual(stopped, { stopped: true, batchesDone: 1 });
+  assert.deepEqual(rates, [0.002, 0.002]);
+  plan.free();
+  t.free();
 });

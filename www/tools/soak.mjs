@@ -38,7 +38,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IMAGE_BYTES, batchCount, batchRange, gatherBatch, mulberry32, permutation, validationSizeFor } from '../batching.js';
+import { IMAGE_BYTES } from '../batching.js';
+import { driveRun } from '../training-run.js';
 import { ensureData, FILES, OUT_DIR } from './data.mjs';
 import { parseIdx } from './idx.mjs';
 import { ROOT, banner, formatDuration, isMain, logger, main } from './lib.mjs';
@@ -125,7 +126,7 @@ if (isMain(import.meta.url)) {
 
     const wasmFile = join(PKG, 'inkling_bg.wasm');
     if (!existsSync(wasmFile)) throw new Error('www/pkg/inkling_bg.wasm is missing: run `npm run build` (or node www/tools/build.mjs --wasm)');
-    const { default: init, Trainer, buildInfo } = await import(join(PKG, 'inkling.js'));
+    const { default: init, Trainer, RunPlan, buildInfo, defaults, validationSize } = await import(join(PKG, 'inkling.js'));
     const wasm = await init({ module_or_path: readFileSync(wasmFile) });
     let probeGrowth = 0; // memory added by the heap probes themselves (not by the trainer)
     const mem = () => wasm.memory.buffer.byteLength - probeGrowth;
@@ -143,7 +144,7 @@ if (isMain(import.meta.url)) {
 
     const d = await loadMnist();
     const total = d.trainImages.count;
-    const val = validationSizeFor(total, 5000);
+    const val = validationSize(defaults().trainer.validationSize, total);
     const trainCount = total - val;
     const epochSize = Math.min(trainCount, Number(values['epoch-size'] ?? (q ? 2000 : trainCount)));
     const evalN = Math.min(evalCount, val || d.testImages.count);
@@ -155,39 +156,50 @@ if (isMain(import.meta.url)) {
 
     const trainer = new Trainer({ model: values.model, seed: 1, batchSize: batch });
     const afterTrainer = mem();
-    const img = new Uint8Array(batch * IMAGE_BYTES);
-    const lbl = new Uint8Array(batch);
-    const rng = mulberry32(1);
-    const perEpoch = batchCount(epochSize, batch);
+    // The app's run (the core's plan, walked by the app's driver) over the first epochSize images.
+    const plan = new RunPlan({ model: values.model, seed: 1, batchSize: batch, epochs }, epochSize);
+    const perEpoch = plan.batchesPerEpoch;
     const series = [];
     const leaked = [];
     const t0 = Date.now();
-    for (let e = 1; e <= epochs; e++) {
-      const te = Date.now();
-      const order = permutation(epochSize, rng); // the first epochSize training images, reshuffled each epoch
-      let loss = 0;
-      for (let b = 0; b < perEpoch; b++) {
-        const [s, end] = batchRange(b, epochSize, batch);
-        const n = gatherBatch(d.trainImages.data, d.trainLabels.data, order, s, end, img, lbl);
-        const r = n === batch ? trainer.trainBatch(img, lbl) : trainer.trainBatch(img.subarray(0, n * IMAGE_BYTES), lbl.subarray(0, n));
-        loss = r.loss;
-      }
-      // Evaluate on the validation split in chunks, like the worker does after each epoch.
-      let correct = 0;
-      for (let s = 0; s < evalN; s += EVAL_CHUNK) {
-        const n = Math.min(EVAL_CHUNK, evalN - s);
-        const from = trainCount + s;
-        const ev = trainer.evaluate(d.trainImages.data.subarray(from * IMAGE_BYTES, (from + n) * IMAGE_BYTES), d.trainLabels.data.subarray(from, from + n));
-        correct += ev.accuracy * ev.count;
-      }
-      // --inject-leak: keep one extra mlp Trainer alive per epoch (a deliberate leak, to check the check).
-      if (values['inject-leak']) leaked.push(new Trainer({ model: 'mlp', seed: e }));
-      const ms = Date.now() - te;
-      const { bytes, inUse } = measure();
-      series.push({ epoch: e, bytes, inUse, loss, valAccuracy: evalN ? correct / evalN : null, ms });
-      const delta = e === 1 ? '' : ` (${signedMib(bytes - series[0].bytes)} vs epoch 1)`;
-      const deltaUse = e === 1 ? '' : ` (${signedMib(inUse - series[0].inUse)})`;
-      log(`epoch ${String(e).padStart(2)}/${epochs}: wasm memory ${mib(bytes)}${delta}, heap in use ${mib(inUse)}${deltaUse}; loss ${loss.toFixed(3)}, val acc ${evalN ? ((correct / evalN) * 100).toFixed(1) + '%' : '—'}; ${formatDuration(ms)} (${Math.round((epochSize / ms) * 1000)} samples/s)`);
+    let te = Date.now();
+    let loss = 0;
+    try {
+      await driveRun({
+        plan,
+        trainer,
+        images: d.trainImages.data,
+        labels: d.trainLabels.data,
+        step: (im, lb) => trainer.trainBatch(im, lb),
+        beforeBatch: ({ batch: b }) => {
+          if (b === 0) te = Date.now();
+          return true;
+        },
+        afterBatch: ({ result }) => {
+          loss = result.loss;
+        },
+        afterEpoch: ({ epoch }) => {
+          const e = epoch + 1;
+          // Evaluate on the validation split in chunks, like the worker does after each epoch.
+          let correct = 0;
+          for (let s = 0; s < evalN; s += EVAL_CHUNK) {
+            const n = Math.min(EVAL_CHUNK, evalN - s);
+            const from = trainCount + s;
+            const ev = trainer.evaluate(d.trainImages.data.subarray(from * IMAGE_BYTES, (from + n) * IMAGE_BYTES), d.trainLabels.data.subarray(from, from + n));
+            correct += ev.accuracy * ev.count;
+          }
+          // --inject-leak: keep one extra mlp Trainer alive per epoch (a deliberate leak, to check the check).
+          if (values['inject-leak']) leaked.push(new Trainer({ model: 'mlp', seed: e }));
+          const ms = Date.now() - te;
+          const { bytes, inUse } = measure();
+          series.push({ epoch: e, bytes, inUse, loss, valAccuracy: evalN ? correct / evalN : null, ms });
+          const delta = e === 1 ? '' : ` (${signedMib(bytes - series[0].bytes)} vs epoch 1)`;
+          const deltaUse = e === 1 ? '' : ` (${signedMib(inUse - series[0].inUse)})`;
+          log(`epoch ${String(e).padStart(2)}/${epochs}: wasm memory ${mib(bytes)}${delta}, heap in use ${mib(inUse)}${deltaUse}; loss ${loss.toFixed(3)}, val acc ${evalN ? ((correct / evalN) * 100).toFixed(1) + '%' : '—'}; ${formatDuration(ms)} (${Math.round((epochSize / ms) * 1000)} samples/s)`);
+        },
+      });
+    } finally {
+      plan.free();
     }
 
     const beforePredictions = mem();
