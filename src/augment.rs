@@ -231,7 +231,8 @@ mod tests {
         img
     }
 
-    const NONE: Augmentation = Augmentation { rotation_deg: 0.0, shear: 0.0, scale: 0.0, aspect: 0.0, shift: 0.0, stroke: 0.0, thicken: 0.0, canvas: 0.0, binarize: 0.0, keep: 0.0 };
+    const NONE: Augmentation =
+        Augmentation { rotation_deg: 0.0, shear: 0.0, scale: 0.0, aspect: 0.0, shift: 0.0, stroke: 0.0, thicken: 0.0, canvas: 0.0, binarize: 0.0, keep: 0.0 };
 
     fn ink(img: &[u8]) -> f32 {
         img.iter().map(|&p| p as f32).sum::<f32>() / 255.0

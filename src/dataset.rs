@@ -96,8 +96,7 @@ impl Dataset {
 }
 
 /// The standard MNIST file names, in the order images/labels for train then test.
-pub const MNIST_FILES: [&str; 4] =
-    ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+pub const MNIST_FILES: [&str; 4] = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
 /// A training set and a test set, as MNIST ships them.
 #[derive(Debug, Clone)]
@@ -121,13 +120,9 @@ pub fn load_dir(dir: &std::path::Path) -> Result<TrainTest> {
         bail!("{}: missing {name}[.gz]", dir.display())
     };
     let load = |images: &str, labels: &str| -> Result<Dataset> {
-        Dataset::from_idx(&read(images)?, &read(labels)?)
-            .map_err(|e| candle_core::Error::Msg(format!("{}/{images}: {e}", dir.display())))
+        Dataset::from_idx(&read(images)?, &read(labels)?).map_err(|e| candle_core::Error::Msg(format!("{}/{images}: {e}", dir.display())))
     };
-    Ok(TrainTest {
-        train: load(MNIST_FILES[0], MNIST_FILES[1])?,
-        test: load(MNIST_FILES[2], MNIST_FILES[3])?,
-    })
+    Ok(TrainTest { train: load(MNIST_FILES[0], MNIST_FILES[1])?, test: load(MNIST_FILES[2], MNIST_FILES[3])? })
 }
 
 #[cfg(test)]

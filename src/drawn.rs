@@ -212,11 +212,23 @@ fn thin(mask: &[bool]) -> Vec<bool> {
                         continue;
                     }
                     // Neighbours clockwise from north: P2..P9.
-                    let p = [at(&m, x, y - 1), at(&m, x + 1, y - 1), at(&m, x + 1, y), at(&m, x + 1, y + 1), at(&m, x, y + 1), at(&m, x - 1, y + 1), at(&m, x - 1, y), at(&m, x - 1, y - 1)];
+                    let p = [
+                        at(&m, x, y - 1),
+                        at(&m, x + 1, y - 1),
+                        at(&m, x + 1, y),
+                        at(&m, x + 1, y + 1),
+                        at(&m, x, y + 1),
+                        at(&m, x - 1, y + 1),
+                        at(&m, x - 1, y),
+                        at(&m, x - 1, y - 1),
+                    ];
                     let b = p.iter().filter(|&&v| v).count();
                     let a = (0..8).filter(|&i| !p[i] && p[(i + 1) % 8]).count();
                     let (north, east, south, west) = (p[0], p[2], p[4], p[6]);
-                    let ok = if pass == 0 { !(north && east && south) && !(east && south && west) } else { !(north && east && west) && !(north && south && west) };
+                    // Zhang–Suen's conditions, written as the method states them.
+                    #[allow(clippy::nonminimal_bool)]
+                    let ok =
+                        if pass == 0 { !(north && east && south) && !(east && south && west) } else { !(north && east && west) && !(north && south && west) };
                     if (2..=6).contains(&b) && a == 1 && ok {
                         remove.push((y * n + x) as usize);
                     }

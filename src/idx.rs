@@ -47,11 +47,7 @@ impl Idx {
             bail!("IDX: expected an images file (magic 0x00000803) but got a labels file")
         }
         if self.dims[1] != IMAGE_SIDE || self.dims[2] != IMAGE_SIDE {
-            bail!(
-                "IDX: images are {}×{}, expected {IMAGE_SIDE}×{IMAGE_SIDE}",
-                self.dims[1],
-                self.dims[2]
-            )
+            bail!("IDX: images are {}×{}, expected {IMAGE_SIDE}×{IMAGE_SIDE}", self.dims[1], self.dims[2])
         }
         Ok(self.data)
     }

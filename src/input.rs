@@ -29,10 +29,7 @@ pub fn image_count(images: &[u8]) -> Result<usize> {
         bail!("empty batch: no images given")
     }
     if !images.len().is_multiple_of(IMAGE_PIXELS) {
-        bail!(
-            "image buffer has {} bytes, which is not a multiple of {IMAGE_PIXELS} (28×28 pixels per image)",
-            images.len()
-        )
+        bail!("image buffer has {} bytes, which is not a multiple of {IMAGE_PIXELS} (28×28 pixels per image)", images.len())
     }
     Ok(images.len() / IMAGE_PIXELS)
 }

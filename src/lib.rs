@@ -8,8 +8,8 @@
 pub mod augment;
 pub mod checkpoint;
 pub mod config;
-pub mod drawn;
 pub mod dataset;
+pub mod drawn;
 pub mod finetune;
 pub mod idx;
 pub mod input;

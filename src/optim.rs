@@ -154,7 +154,8 @@ mod tests {
         let mut rng = Rng::new(5);
         for weight_decay in [0.0, 0.01] {
             let shapes: [&[usize]; 3] = [&[7, 5], &[3], &[2, 3, 3, 3]];
-            let init: Vec<Tensor> = shapes.iter().map(|s| Tensor::from_vec(rng.uniform_vec(s.iter().product(), -1.0, 1.0), *s, &Device::Cpu).unwrap()).collect();
+            let init: Vec<Tensor> =
+                shapes.iter().map(|s| Tensor::from_vec(rng.uniform_vec(s.iter().product(), -1.0, 1.0), *s, &Device::Cpu).unwrap()).collect();
             let ours_vars: Vec<Var> = init.iter().map(|t| Var::from_tensor(t).unwrap()).collect();
             let theirs_vars: Vec<Var> = init.iter().map(|t| Var::from_tensor(t).unwrap()).collect();
             let params = ParamsAdamW { lr: 1e-3, weight_decay, ..ParamsAdamW::default() };
@@ -173,7 +174,12 @@ mod tests {
                         continue;
                     }
                     let n = s.iter().product();
-                    let vals: Vec<f32> = rng.uniform_vec(n, -1.0, 1.0).iter().enumerate().map(|(k, v)| if k % 5 == 0 { 0.0 } else { v * 10f32.powi(k as i32 % 4 - 2) }).collect();
+                    let vals: Vec<f32> = rng
+                        .uniform_vec(n, -1.0, 1.0)
+                        .iter()
+                        .enumerate()
+                        .map(|(k, v)| if k % 5 == 0 { 0.0 } else { v * 10f32.powi(k as i32 % 4 - 2) })
+                        .collect();
                     let g = Tensor::from_vec(vals, *s, &Device::Cpu).unwrap();
                     g_ours.insert(ours_vars[i].as_tensor(), g.clone());
                     g_theirs.insert(theirs_vars[i].as_tensor(), g);

@@ -128,7 +128,8 @@ fn scale_and_place(crop: &[f32], bw: usize, bh: usize) -> Vec<u8> {
 /// Ink amount per pixel in 0–255, background 0.
 fn ink_map(pixels: &[u8], width: usize, height: usize, channels: usize) -> Vec<f32> {
     let border = |f: &dyn Fn(usize) -> f32| -> f32 {
-        let idx: Vec<usize> = (0..width).flat_map(|x| [x, (height - 1) * width + x]).chain((0..height).flat_map(|y| [y * width, y * width + width - 1])).collect();
+        let idx: Vec<usize> =
+            (0..width).flat_map(|x| [x, (height - 1) * width + x]).chain((0..height).flat_map(|y| [y * width, y * width + width - 1])).collect();
         idx.iter().map(|&i| f(i)).sum::<f32>() / idx.len() as f32
     };
     if channels == 4 {

@@ -83,7 +83,14 @@ pub struct StyleResult {
 /// Fine-tunes a copy of the model in `weights` (a safetensors file of `trainer`'s kind) on `own`
 /// with the default recipe and `replay`, and measures `held_out` (same style, other digits) and
 /// `mnist_test` before and after. `trainer` is left with the fine-tuned weights.
-pub fn style_benchmark(trainer: &mut Trainer, own: &Dataset, held_out: &Dataset, replay: &Dataset, mnist_test: &Dataset, config: FineTuneConfig) -> Result<StyleResult> {
+pub fn style_benchmark(
+    trainer: &mut Trainer,
+    own: &Dataset,
+    held_out: &Dataset,
+    replay: &Dataset,
+    mnist_test: &Dataset,
+    config: FineTuneConfig,
+) -> Result<StyleResult> {
     let error_before = 1.0 - trainer.evaluate_dataset(held_out)?.accuracy;
     let mnist_before = trainer.evaluate_dataset(mnist_test)?.accuracy;
     let steps = config.steps;

@@ -242,12 +242,7 @@ impl Trainer {
         let seconds = start.elapsed().as_secs_f64();
         #[cfg(target_arch = "wasm32")]
         let seconds = 0.0;
-        Ok(EpochStats {
-            loss: (loss_sum / batches.max(1) as f64) as f32,
-            accuracy: (correct / data.len().max(1) as f64) as f32,
-            samples: data.len(),
-            seconds,
-        })
+        Ok(EpochStats { loss: (loss_sum / batches.max(1) as f64) as f32, accuracy: (correct / data.len().max(1) as f64) as f32, samples: data.len(), seconds })
     }
 
     /// Loss, accuracy, confusion matrix and per-class scores on a labelled set. Weights are unchanged.
@@ -375,8 +370,19 @@ fn split_flat<'a>(values: &'a [f32], vars: &'a [Var]) -> impl Iterator<Item = (&
 
 /// The forward pass in training mode (head only when `frozen`; augmentation, when on, and dropout
 /// from `rng`) and the batch's mean
-/// cross-entropy: `(logits, loss, loss value)`. `n` is the image count, already checked.
-fn training_loss(model: &Model, augment: bool, frozen: bool, device: &Device, images: &[u8], labels: &[u8], n: usize, rng: &mut Rng) -> Result<(Tensor, Tensor, f32)> {
+/// cross-entropy: `(logits, loss, loss value)`. `n` is the image count, already checked. The
+/// trainer's parts come apart so that the model and the generator are borrowed separately.
+#[allow(clippy::too_many_arguments)]
+fn training_loss(
+    model: &Model,
+    augment: bool,
+    frozen: bool,
+    device: &Device,
+    images: &[u8],
+    labels: &[u8],
+    n: usize,
+    rng: &mut Rng,
+) -> Result<(Tensor, Tensor, f32)> {
     let ys = labels_to_tensor(labels, n, device)?;
     let xs = if augment {
         let mut redrawn = images.to_vec();

@@ -127,7 +127,13 @@ fn parse_object<T: serde::de::DeserializeOwned + Default>(config: &JsValue, what
         let pair: js_sys::Array = entry.unchecked_into();
         if let Some(v) = pair.get(1).as_f64().filter(|v| !v.is_finite()) {
             let key = pair.get(0).as_string().unwrap_or_default();
-            let v = if v.is_nan() { "NaN" } else if v > 0.0 { "Infinity" } else { "-Infinity" };
+            let v = if v.is_nan() {
+                "NaN"
+            } else if v > 0.0 {
+                "Infinity"
+            } else {
+                "-Infinity"
+            };
             return Err(js_err(format!("invalid {what}: {key} must be a finite number, got {v}")));
         }
     }
@@ -160,7 +166,11 @@ impl Trainer {
 
     /// One optimizer step on `images` (N×784 raw bytes) and `labels` (N digits).
     #[wasm_bindgen(js_name = trainBatch, unchecked_return_type = "StepResult")]
-    pub fn train_batch(&mut self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue) -> Result<JsValue, JsError> {
+    pub fn train_batch(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue,
+    ) -> Result<JsValue, JsError> {
         let (images, labels) = (bytes_arg(&images, "images", MAX_ARG_BYTES)?, bytes_arg(&labels, "labels", MAX_ARG_BYTES)?);
         to_js(&self.inner.train_batch(&images, &labels).map_err(js_err)?)
     }
@@ -212,7 +222,11 @@ impl Trainer {
 
     /// Loss, accuracy, confusion matrix, per-class precision/recall/F1 and predictions.
     #[wasm_bindgen(unchecked_return_type = "Evaluation")]
-    pub fn evaluate(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue) -> Result<JsValue, JsError> {
+    pub fn evaluate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue,
+    ) -> Result<JsValue, JsError> {
         let (images, labels) = (bytes_arg(&images, "images", MAX_ARG_BYTES)?, bytes_arg(&labels, "labels", MAX_ARG_BYTES)?);
         let eval = self.inner.evaluate(&images, &labels).map_err(js_err)?;
         let value = to_js(&eval)?;
@@ -414,7 +428,11 @@ impl FineTune {
 
     /// The training digits replayed in every step so that nothing is forgotten (copied once).
     #[wasm_bindgen(js_name = setReplay)]
-    pub fn set_replay(&mut self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue) -> Result<(), JsError> {
+    pub fn set_replay(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] labels: JsValue,
+    ) -> Result<(), JsError> {
         self.replay = Some(Dataset::new(bytes_arg(&images, "images", MAX_ARG_BYTES)?, bytes_arg(&labels, "labels", MAX_ARG_BYTES)?).map_err(js_err)?);
         Ok(())
     }
@@ -446,7 +464,10 @@ impl FineTune {
 
 /// What the canvas should say: a digit, "not sure" between two, or a scribble.
 #[wasm_bindgen(unchecked_return_type = "Verdict")]
-pub fn judge(#[wasm_bindgen(unchecked_param_type = "Float32Array")] probs: JsValue, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] image: JsValue) -> Result<JsValue, JsError> {
+pub fn judge(
+    #[wasm_bindgen(unchecked_param_type = "Float32Array")] probs: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] image: JsValue,
+) -> Result<JsValue, JsError> {
     let probs = f32_arg(&probs, "probabilities", crate::input::NUM_CLASSES)?;
     to_js(&crate::verdict::judge(&probs, &bytes_arg(&image, "image", IMAGE_PIXELS)?).map_err(js_err)?)
 }

@@ -74,7 +74,7 @@ fn a_mirrored_model_computes_the_same_gradients_and_predictions() {
         let mut main = Trainer::new(TrainConfig { seed: 11, ..TrainConfig::for_model(kind) }).unwrap();
         let (x, y) = data.gather(&(0..32).collect::<Vec<_>>());
         main.train_batch(&x, &y).unwrap(); // move away from the initial weights
-        // A helper made from a different seed, then mirrored.
+                                           // A helper made from a different seed, then mirrored.
         let mut helper = Trainer::new(TrainConfig { seed: 99, ..TrainConfig::for_model(kind) }).unwrap();
         assert_ne!(helper.flat_weights().unwrap(), main.flat_weights().unwrap());
         helper.set_flat_weights(&main.flat_weights().unwrap()).unwrap();

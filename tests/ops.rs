@@ -59,7 +59,16 @@ fn conv2d_matches_candle_forward_and_backward() {
     // (batch, cin, h, w, cout, kh, kw)
     // With `fast`: the first and last are 3×3 on one input channel (the direct kernel), the two before
     // the last 3×3 with 8+ input channels (Winograd, uneven tiles).
-    let cases = [(1, 1, 28, 28, 4, 3, 3), (3, 5, 13, 11, 7, 3, 3), (2, 3, 9, 8, 6, 5, 5), (3, 4, 6, 7, 5, 2, 3), (2, 3, 4, 4, 2, 1, 1), (2, 8, 9, 10, 4, 3, 3), (3, 32, 13, 13, 16, 3, 3), (2, 1, 7, 10, 8, 3, 3)];
+    let cases = [
+        (1, 1, 28, 28, 4, 3, 3),
+        (3, 5, 13, 11, 7, 3, 3),
+        (2, 3, 9, 8, 6, 5, 5),
+        (3, 4, 6, 7, 5, 2, 3),
+        (2, 3, 4, 4, 2, 1, 1),
+        (2, 8, 9, 10, 4, 3, 3),
+        (3, 32, 13, 13, 16, 3, 3),
+        (2, 1, 7, 10, 8, 3, 3),
+    ];
     for (b, cin, h, w, cout, kh, kw) in cases {
         for (act, fast) in [(Activation::Relu, false), (Activation::Identity, false), (Activation::Relu, true), (Activation::Identity, true)] {
             let (x, wt, bias) = (var(&mut rng, &[b, cin, h, w]), var(&mut rng, &[cout, cin, kh, kw]), var(&mut rng, &[cout]));

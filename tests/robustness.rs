@@ -87,10 +87,19 @@ fn hostile_safetensors_headers_are_refused() {
             b
         }),
         ("header a JSON array", safetensors_file("[1,2,3]  ", &[])),
-        ("huge offsets", safetensors_file(&format!(r#"{{{meta},"fc2.bias":{{"dtype":"F32","shape":[10],"data_offsets":[0,4611686018427387904]}}}}"#), &[0; 40])),
+        (
+            "huge offsets",
+            safetensors_file(&format!(r#"{{{meta},"fc2.bias":{{"dtype":"F32","shape":[10],"data_offsets":[0,4611686018427387904]}}}}"#), &[0; 40]),
+        ),
         ("offsets past the data", safetensors_file(&format!(r#"{{{meta},"fc2.bias":{{"dtype":"F32","shape":[10],"data_offsets":[40,80]}}}}"#), &[0; 40])),
-        ("offsets disagree with the shape", safetensors_file(&format!(r#"{{{meta},"fc2.bias":{{"dtype":"F32","shape":[10],"data_offsets":[0,36]}}}}"#), &[0; 36])),
-        ("shape overflows", safetensors_file(&format!(r#"{{{meta},"fc2.bias":{{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,40]}}}}"#), &[0; 40])),
+        (
+            "offsets disagree with the shape",
+            safetensors_file(&format!(r#"{{{meta},"fc2.bias":{{"dtype":"F32","shape":[10],"data_offsets":[0,36]}}}}"#), &[0; 36]),
+        ),
+        (
+            "shape overflows",
+            safetensors_file(&format!(r#"{{{meta},"fc2.bias":{{"dtype":"F32","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,40]}}}}"#), &[0; 40]),
+        ),
         ("unknown dtype", safetensors_file(&format!(r#"{{{meta},"fc2.bias":{{"dtype":"Q9","shape":[10],"data_offsets":[0,40]}}}}"#), &[0; 40])),
         ("another model in the metadata", safetensors_file(r#"{"__metadata__":{"model":"cnn-large"}}"#, &[])),
         ("right names, nothing else", safetensors_file(&format!("{{{meta}}}"), &[])),
@@ -190,7 +199,8 @@ fn bad_config_json_is_refused_with_the_field_named() {
         assert!(e.contains(expected), "{json}: {e}");
     }
     // The largest accepted values are fine.
-    let c: TrainConfig = serde_json::from_str(r#"{"model":"mlp","learningRate":1000,"maxBatchSize":65536,"batchSize":65536,"seed":18446744073709551615}"#).unwrap();
+    let c: TrainConfig =
+        serde_json::from_str(r#"{"model":"mlp","learningRate":1000,"maxBatchSize":65536,"batchSize":65536,"seed":18446744073709551615}"#).unwrap();
     Trainer::new(c).unwrap();
 }
 

@@ -158,7 +158,9 @@ fn bad_batches_are_refused_and_change_nothing() {
 #[test]
 fn divergence_stops_and_restores_the_last_good_weights() {
     let (train, _) = data(512);
-    let mut t = Trainer::new(TrainConfig { model: ModelKind::Mlp, optimizer: OptimizerKind::Sgd, learning_rate: 1_000.0, momentum: 0.9, ..TrainConfig::default() }).unwrap();
+    let mut t =
+        Trainer::new(TrainConfig { model: ModelKind::Mlp, optimizer: OptimizerKind::Sgd, learning_rate: 1_000.0, momentum: 0.9, ..TrainConfig::default() })
+            .unwrap();
     let mut error = None;
     for i in 0..200 {
         let idx: Vec<usize> = (0..64).map(|j| (i * 64 + j) % train.len()).collect();

@@ -127,7 +127,8 @@ fn fast_kernels_match_im2col_in_the_browser() {
     // dropped) and conv1 (direct, 28×28 → 26×26 → 13×13), and both unpooled on other sizes.
     for (b, cin, h, cout, pool) in [(3, 32, 13, 64, true), (3, 1, 28, 32, true), (2, 16, 10, 8, false), (2, 1, 9, 8, false)] {
         let side = if pool { (h - 2) / 2 } else { h - 2 };
-        let mut var = |dims: &[usize], lo, hi| Var::from_tensor(&Tensor::from_vec(rng.uniform_vec(dims.iter().product(), lo, hi), dims, &Device::Cpu).unwrap()).unwrap();
+        let mut var =
+            |dims: &[usize], lo, hi| Var::from_tensor(&Tensor::from_vec(rng.uniform_vec(dims.iter().product(), lo, hi), dims, &Device::Cpu).unwrap()).unwrap();
         let (x, w, bias) = (var(&[b, cin, h, h], 0.0, 2.0), var(&[cout, cin, 3, 3], -0.2, 0.2), var(&[cout], -0.5, 0.5));
         let r = var(&[b, cout, side, side], -1.0, 1.0);
         let run = |fast: bool| {

@@ -15,10 +15,10 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use inkling::checkpoint::model_of;
 use inkling::dataset::load_dir;
-use inkling::run::{validation_size, RunPlan};
+use inkling::drawn::CanvasLook;
 use inkling::finetune::{FineTune, FineTuneConfig};
 use inkling::quality::{drawn_set, per_class, style_benchmark, Rendering};
-use inkling::drawn::CanvasLook;
+use inkling::run::{validation_size, RunPlan};
 use inkling::synthetic::synthetic_digits;
 use inkling::Dataset;
 use inkling::{ModelKind, OptimizerKind, TrainConfig, Trainer};
@@ -142,7 +142,8 @@ fn main() {
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Train { data, model, epochs, batch_size, lr, lr_decay, optimizer, seed, limit, validation, out, json } => {
-            let config = TrainConfig { model, epochs, batch_size, learning_rate: lr, lr_decay, optimizer, seed, validation_size: validation, ..TrainConfig::default() };
+            let config =
+                TrainConfig { model, epochs, batch_size, learning_rate: lr, lr_decay, optimizer, seed, validation_size: validation, ..TrainConfig::default() };
             train(config, &data, limit, out, json)
         }
         Command::Eval { weights, data, json } => eval(&weights, &data, json),
@@ -178,7 +179,9 @@ fn train(config: TrainConfig, dir: &std::path::Path, limit: Option<usize>, out: 
     }
     for epoch in 0..config.epochs {
         let bar = ProgressBar::new(train.len().div_ceil(config.batch_size) as u64);
-        bar.set_style(ProgressStyle::with_template("epoch {msg} [{bar:30}] {pos}/{len} batches  {per_sec}  eta {eta}").expect("template").progress_chars("=> "));
+        bar.set_style(
+            ProgressStyle::with_template("epoch {msg} [{bar:30}] {pos}/{len} batches  {per_sec}  eta {eta}").expect("template").progress_chars("=> "),
+        );
         bar.set_message(format!("{}/{}", epoch + 1, config.epochs));
         let stats = trainer.train_epoch(&train, epoch, |_, _, s| {
             bar.inc(1);
@@ -190,7 +193,10 @@ fn train(config: TrainConfig, dir: &std::path::Path, limit: Option<usize>, out: 
         let val = trainer.evaluate_dataset(&validation)?;
         let samples_per_s = stats.samples as f64 / stats.seconds;
         if json {
-            println!("{}", json!({"epoch": epoch + 1, "train_loss": stats.loss, "train_accuracy": stats.accuracy, "validation_accuracy": val.accuracy, "validation_loss": val.loss, "samples_per_s": samples_per_s, "seconds": stats.seconds, "learning_rate": plan.learning_rate(epoch)}));
+            println!(
+                "{}",
+                json!({"epoch": epoch + 1, "train_loss": stats.loss, "train_accuracy": stats.accuracy, "validation_accuracy": val.accuracy, "validation_loss": val.loss, "samples_per_s": samples_per_s, "seconds": stats.seconds, "learning_rate": plan.learning_rate(epoch)})
+            );
         } else {
             println!(
                 "epoch {}/{}: train loss {:.4} acc {:.2} %  validation acc {:.2} %  {:.0} samples/s ({:.1} s)",
@@ -209,7 +215,10 @@ fn train(config: TrainConfig, dir: &std::path::Path, limit: Option<usize>, out: 
         std::fs::write(path, trainer.export_weights()?).map_err(|e| candle_core::Error::Msg(format!("{}: {e}", path.display())))?;
     }
     if json {
-        println!("{}", json!({"model": config.model.name(), "test_accuracy": test.accuracy, "test_loss": test.loss, "macro_f1": test.macro_f1, "epochs": config.epochs, "weights": out.map(|p| p.display().to_string())}));
+        println!(
+            "{}",
+            json!({"model": config.model.name(), "test_accuracy": test.accuracy, "test_loss": test.loss, "macro_f1": test.macro_f1, "epochs": config.epochs, "weights": out.map(|p| p.display().to_string())})
+        );
     } else {
         println!("test accuracy {:.2} % (loss {:.4}, macro-F1 {:.4})", 100.0 * test.accuracy, test.loss, test.macro_f1);
         if let Some(p) = out {
@@ -241,7 +250,10 @@ fn eval(weights: &Path, dir: &Path, json: bool) -> Result<()> {
     let test = trainer.evaluate_dataset(&load_dir(dir)?.test)?;
     if json {
         let per_class: Vec<_> = (0..10).map(|c| json!({"precision": test.precision[c], "recall": test.recall[c], "f1": test.f1[c]})).collect();
-        println!("{}", json!({"model": kind.name(), "accuracy": test.accuracy, "loss": test.loss, "macro_f1": test.macro_f1, "per_class": per_class, "confusion": test.confusion}));
+        println!(
+            "{}",
+            json!({"model": kind.name(), "accuracy": test.accuracy, "loss": test.loss, "macro_f1": test.macro_f1, "per_class": per_class, "confusion": test.confusion})
+        );
     } else {
         println!("model {kind}, {}", weights.display());
         print!("{}", test.report());
@@ -270,9 +282,14 @@ fn bench(model: ModelKind, batch_size: usize, seconds: f64, json: bool) -> Resul
     let infer_per_s = (passes * 256) as f64 / start.elapsed().as_secs_f64();
     let threads = candle_core::utils::get_num_threads();
     if json {
-        println!("{}", json!({"model": model.name(), "batch_size": batch_size, "train_samples_per_s": train_per_s, "inference_samples_per_s_b256": infer_per_s, "threads": threads, "target": "native"}));
+        println!(
+            "{}",
+            json!({"model": model.name(), "batch_size": batch_size, "train_samples_per_s": train_per_s, "inference_samples_per_s_b256": infer_per_s, "threads": threads, "target": "native"})
+        );
     } else {
-        println!("{model} native, {threads} threads: training {train_per_s:.0} samples/s (batch {batch_size}), inference {infer_per_s:.0} samples/s (batch 256)");
+        println!(
+            "{model} native, {threads} threads: training {train_per_s:.0} samples/s (batch {batch_size}), inference {infer_per_s:.0} samples/s (batch 256)"
+        );
     }
     Ok(())
 }
@@ -284,7 +301,13 @@ fn own_digits(path: &Path) -> Result<Dataset> {
         let entries = std::fs::read_dir(path).map_err(|e| candle_core::Error::Msg(format!("{}: {e}", path.display())))?;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_lowercase();
-            let slot = if name.contains("images") { &mut found.0 } else if name.contains("labels") { &mut found.1 } else { continue };
+            let slot = if name.contains("images") {
+                &mut found.0
+            } else if name.contains("labels") {
+                &mut found.1
+            } else {
+                continue;
+            };
             if slot.replace(entry.path()).is_some() {
                 candle_core::bail!("{}: more than one {} file", path.display(), if name.contains("images") { "images" } else { "labels" })
             }
@@ -325,7 +348,10 @@ fn finetune(weights: &Path, digits: &Path, data: Option<&Path>, config: FineTune
     });
     std::fs::write(&out, trainer.export_weights()?).map_err(|e| candle_core::Error::Msg(format!("{}: {e}", out.display())))?;
     if json {
-        println!("{}", json!({"digits": own.len(), "steps": config.steps, "accuracy_before": before.accuracy, "accuracy_after": after.accuracy, "seconds": seconds, "replay": replay.is_some(), "weights": out.display().to_string()}));
+        println!(
+            "{}",
+            json!({"digits": own.len(), "steps": config.steps, "accuracy_before": before.accuracy, "accuracy_after": after.accuracy, "seconds": seconds, "replay": replay.is_some(), "weights": out.display().to_string()})
+        );
     } else {
         println!(
             "fine-tuned on {} digits ({} steps, {:.1} s{}): their accuracy {:.1} % -> {:.1} %; weights written to {}",

@@ -107,11 +107,7 @@ impl CustomOp3 for BatchNormTrain {
             }
         }
         let dev = x.device();
-        Ok((
-            Some(Tensor::from_vec(dx, x.shape(), dev)?),
-            Some(Tensor::from_vec(dgamma, channels, dev)?),
-            Some(Tensor::from_vec(dbeta, channels, dev)?),
-        ))
+        Ok((Some(Tensor::from_vec(dx, x.shape(), dev)?), Some(Tensor::from_vec(dgamma, channels, dev)?), Some(Tensor::from_vec(dbeta, channels, dev)?)))
     }
 }
 

@@ -32,9 +32,9 @@
 //! pass each group sums its own weight and bias gradients, and the groups' sums are added in group
 //! order.
 
-use super::pool::pool_rows;
 use super::direct::Direct;
 use super::lanes::L4;
+use super::pool::pool_rows;
 use super::winograd::Winograd;
 use super::{check_f32_cpu, cpu_f32, f32_data, matmul, needs_grad, run_jobs, Activation, Mat, Scratch};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
@@ -255,7 +255,7 @@ impl CustomOp3 for Conv2d {
         let mut out = vec![0f32; g.batch * cout * q]; // (B, Cout, oh, ow)
         let record = self.pool.is_some() && self.record;
         let mut winners = if record { vec![0u8; out.len()] } else { Vec::new() }; // (B, Cout, oh, ow)
-        // One job per group of images, each writing its own part of the output.
+                                                                                  // One job per group of images, each writing its own part of the output.
         let group = g.group();
         let per_image = cout * q;
         let wins = per_group(record.then_some(&mut winners[..]), group * per_image, g.batch.div_ceil(group));
@@ -411,7 +411,13 @@ impl Conv2d {
             let nb = chunk.min(nimg - b0);
             let images = &x[(first + b0) * g.image_len()..][..nb * g.image_len()];
             let span = b0 * cout * q..(b0 + nb) * cout * q;
-            let finish = Output { out: &mut out[span.clone()], winners: winners.as_deref_mut().map(|w| &mut w[span]), bias, activation: self.activation, pool: self.pool.is_some() };
+            let finish = Output {
+                out: &mut out[span.clone()],
+                winners: winners.as_deref_mut().map(|w| &mut w[span]),
+                bias,
+                activation: self.activation,
+                pool: self.pool.is_some(),
+            };
             match &kernel.fast {
                 Fast::None => g.forward(kernel.w, images, nb, finish),
                 Fast::Winograd(plan, u) => plan.forward(u, images, nb, finish),
@@ -452,7 +458,16 @@ impl Conv2d {
     /// With Winograd, `g` goes to [`Winograd::backward`] instead, which sums the transformed weight
     /// gradient over the chunks; it becomes `dw` at the end.
     #[allow(clippy::too_many_arguments)]
-    fn backward_images(&self, geo: &Geometry, d: &Backward, winners: Option<&[u8]>, images: std::ops::Range<usize>, dw: &mut [f32], db: &mut [f32], mut dx: Option<&mut [f32]>) {
+    fn backward_images(
+        &self,
+        geo: &Geometry,
+        d: &Backward,
+        winners: Option<&[u8]>,
+        images: std::ops::Range<usize>,
+        dw: &mut [f32],
+        db: &mut [f32],
+        mut dx: Option<&mut [f32]>,
+    ) {
         let (k, p, cout) = (geo.k(), geo.p(), geo.cout);
         let q = if winners.is_some() { (geo.oh / 2) * (geo.ow / 2) } else { p }; // output values per channel
         let Backward { x, ref kernel, out, grad } = *d;

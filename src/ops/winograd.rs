@@ -111,12 +111,8 @@ const G: Small = Small::new([
     [0.0, 0.0, 1.0],
 ]);
 /// Output transform `Aᵀ (4×6)`.
-const AT: Small = Small::new([
-    [1.0, 1.0, 1.0, 1.0, 1.0, 0.0],
-    [0.0, 1.0, -1.0, 2.0, -2.0, 0.0],
-    [0.0, 1.0, 1.0, 4.0, 4.0, 0.0],
-    [0.0, 1.0, -1.0, 8.0, -8.0, 1.0],
-]);
+const AT: Small =
+    Small::new([[1.0, 1.0, 1.0, 1.0, 1.0, 0.0], [0.0, 1.0, -1.0, 2.0, -2.0, 0.0], [0.0, 1.0, 1.0, 4.0, 4.0, 0.0], [0.0, 1.0, -1.0, 8.0, -8.0, 1.0]]);
 const B: Small = BT.t();
 const A: Small = AT.t();
 const GT: Small = G.t();
@@ -182,7 +178,16 @@ impl Place {
 /// at `to`, only where `keep(i, j)` (adding when `add`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn transform<const R: usize, const C: usize>(p: &Small, src: &[f32], from: Place, dst: &mut [f32], to: Place, keep: impl Fn(usize, usize) -> bool, add: bool, channels: usize) {
+fn transform<const R: usize, const C: usize>(
+    p: &Small,
+    src: &[f32],
+    from: Place,
+    dst: &mut [f32],
+    to: Place,
+    keep: impl Fn(usize, usize) -> bool,
+    add: bool,
+    channels: usize,
+) {
     for ch in (0..channels).step_by(4) {
         let mut x = [[L4::NEG_ZERO; C]; C];
         for k in 0..C {
@@ -444,8 +449,8 @@ mod tests {
     //! input gradient, on sizes that are and are not whole tiles.
     use super::*;
     use crate::ops::pool::pool_rows;
-    use crate::ops::Activation;
     use crate::ops::relu1;
+    use crate::ops::Activation;
     use crate::rng::Rng;
 
     /// `y[b, co, oy, ox] = Σ x[b, ci, oy+ky, ox+kx] · w[co, ci, ky, kx]`, and for an output gradient
@@ -506,7 +511,9 @@ mod tests {
             let (mut pooled, mut won) = (vec![0f32; nb * cout * ph * pw], vec![9u8; nb * cout * ph * pw]);
             plan.forward(&u, &x, nb, Output { out: &mut pooled, winners: Some(&mut won), bias: &bias, activation: Activation::Relu, pool: true });
             let (mut expect, mut expect_won) = (vec![0f32; pooled.len()], vec![0u8; pooled.len()]);
-            for (i, ((plane, dst), wins)) in y_nchw.chunks_exact(oh * ow).zip(expect.chunks_exact_mut(ph * pw)).zip(expect_won.chunks_exact_mut(ph * pw)).enumerate() {
+            for (i, ((plane, dst), wins)) in
+                y_nchw.chunks_exact(oh * ow).zip(expect.chunks_exact_mut(ph * pw)).zip(expect_won.chunks_exact_mut(ph * pw)).enumerate()
+            {
                 let bc = bias[i % cout];
                 pool_rows(plane, ow, dst, pw, Some(wins), |m| relu1(m + bc));
             }
