@@ -71,6 +71,14 @@ export async function setup({ browser = false, check = false } = {}) {
     need(`rust target ${WASM_TARGET}`, 'not installed');
     if (!check) await run('rustup', ['target', 'add', WASM_TARGET]);
   }
+  // rustfmt and clippy for the lint stage of `npm test` (rustup components, from rustup's server).
+  const components = capture('rustup', ['component', 'list', '--installed']).stdout;
+  const lacking = ['rustfmt', 'clippy'].filter((c) => !new RegExp(`^${c}(-|$)`, 'm').test(components));
+  if (!lacking.length) log.ok('rust components rustfmt, clippy');
+  else {
+    need(`rust components ${lacking.join(', ')}`, 'not installed');
+    if (!check) await run('rustup', ['component', 'add', ...lacking]);
+  }
 
   // 2. System packages (apt): a C compiler for cargo builds; Chromium for the tests.
   const apt = [];

@@ -41,6 +41,15 @@ export function findTestFiles(dir) {
 
 export const STAGES = [
   { id: 'setup', title: 'setup (with browser)', run: () => setup({ browser: true }) },
+  {
+    id: 'lint',
+    title: 'cargo fmt --check, cargo clippy (native and wasm32)',
+    run: async () => {
+      await run('cargo', ['fmt', '--check']);
+      await run('cargo', ['clippy', '--all-targets', '--', '-D', 'warnings']);
+      await run('cargo', ['clippy', '--lib', '--target', 'wasm32-unknown-unknown', '--no-default-features', '--', '-D', 'warnings']);
+    },
+  },
   { id: 'cargo', title: 'cargo test', run: () => run('cargo', ['test']) },
   {
     id: 'wasm',
