@@ -4,7 +4,7 @@
 
 use candle_core::{DType, Device, ModuleT, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
-use inkling::ops::BatchNorm;
+use inkling::ops::FusedBatchNorm;
 
 fn random(shape: &[usize], seed: u64) -> Tensor {
     let n = shape.iter().product();
@@ -21,7 +21,7 @@ fn fused_batch_norm_matches_candle_forward_backward_and_running_stats() {
     for shape in [vec![3usize, 4, 5, 7], vec![6, 5], vec![1, 2, 3, 3]] {
         let c = shape[1];
         let (ours_map, ref_map) = (VarMap::new(), VarMap::new());
-        let ours = BatchNorm::new(c, VarBuilder::from_varmap(&ours_map, DType::F32, &Device::Cpu)).unwrap();
+        let ours = FusedBatchNorm::new(c, VarBuilder::from_varmap(&ours_map, DType::F32, &Device::Cpu)).unwrap();
         let cfg = candle_nn::BatchNormConfig { eps: 1e-5, remove_mean: true, affine: true, momentum: 0.1 };
         let reference = candle_nn::batch_norm(c, cfg, VarBuilder::from_varmap(&ref_map, DType::F32, &Device::Cpu)).unwrap();
         // Same non-trivial affine parameters in both.

@@ -5,7 +5,7 @@
 
 use super::{conv_bias, dense, Pass};
 use crate::input::NUM_CLASSES;
-use crate::ops::{self, Activation, BatchNorm};
+use crate::ops::{self, Activation, FusedBatchNorm};
 use candle_core::{Result, Tensor};
 use candle_nn::{conv2d, linear, Conv2d, Conv2dConfig, Linear, VarBuilder};
 
@@ -15,9 +15,9 @@ const HEAD_DROPOUT: f32 = 0.4;
 /// A VGG-style CNN with batch normalisation.
 #[derive(Debug)]
 pub struct CnnLarge {
-    convs: [(Conv2d, BatchNorm); 4],
+    convs: [(Conv2d, FusedBatchNorm); 4],
     fc1: Linear,
-    bn5: BatchNorm,
+    bn5: FusedBatchNorm,
     fc2: Linear,
 }
 
@@ -28,13 +28,13 @@ impl CnnLarge {
     /// Creates the layers under `vb` (`conv1`–`conv4`, `bn1`–`bn5`, `fc1`, `fc2`).
     pub fn new(vb: VarBuilder) -> Result<Self> {
         let cfg = Conv2dConfig::default();
-        let block = |i: usize, cin: usize, cout: usize| -> Result<(Conv2d, BatchNorm)> {
-            Ok((conv2d(cin, cout, 3, cfg, vb.pp(format!("conv{i}")))?, BatchNorm::new(cout, vb.pp(format!("bn{i}")))?))
+        let block = |i: usize, cin: usize, cout: usize| -> Result<(Conv2d, FusedBatchNorm)> {
+            Ok((conv2d(cin, cout, 3, cfg, vb.pp(format!("conv{i}")))?, FusedBatchNorm::new(cout, vb.pp(format!("bn{i}")))?))
         };
         Ok(Self {
             convs: [block(1, 1, 32)?, block(2, 32, 32)?, block(3, 32, 64)?, block(4, 64, 64)?],
             fc1: linear(1024, 256, vb.pp("fc1"))?,
-            bn5: BatchNorm::new(256, vb.pp("bn5"))?,
+            bn5: FusedBatchNorm::new(256, vb.pp("bn5"))?,
             fc2: linear(256, NUM_CLASSES, vb.pp("fc2"))?,
         })
     }

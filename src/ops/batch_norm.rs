@@ -119,7 +119,7 @@ pub fn batch_norm_train(x: &Tensor, gamma: &Tensor, beta: &Tensor, eps: f32) -> 
 /// A batch-norm layer whose variables keep candle-nn's names (`weight`, `bias`, `running_mean`,
 /// `running_var`), so weights files are unchanged; training passes use the fused op.
 #[derive(Debug, Clone)]
-pub struct BatchNorm {
+pub struct FusedBatchNorm {
     weight: Tensor,
     bias: Tensor,
     running_mean: candle_core::Var,
@@ -128,7 +128,7 @@ pub struct BatchNorm {
     momentum: f32,
 }
 
-impl BatchNorm {
+impl FusedBatchNorm {
     /// Creates (or loads) the layer's variables under `vb` for `channels` features.
     pub fn new(channels: usize, vb: candle_nn::VarBuilder) -> Result<Self> {
         use candle_nn::Init;

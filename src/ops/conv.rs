@@ -33,7 +33,7 @@
 //! order.
 
 use super::direct::Direct;
-use super::lanes::L4;
+use super::epilogue::{mask, Output};
 use super::pool::pool_rows;
 use super::winograd::Winograd;
 use super::{check_f32_cpu, cpu_f32, f32_data, matmul, needs_grad, run_jobs, Activation, Mat, Scratch};
@@ -187,7 +187,7 @@ impl Geometry {
 
 /// The convolution as a Candle op over `(x, weight, bias)`; see the [module docs](self).
 #[derive(Debug)]
-pub struct Conv2d {
+pub struct Conv2dOp {
     activation: Activation,
     /// With a fused 2×2 max-pool: the winning position (0–3) of each output value's window, recorded by
     /// the forward pass when a backward pass may follow.
@@ -199,7 +199,7 @@ pub struct Conv2d {
     fast: bool,
 }
 
-impl Conv2d {
+impl Conv2dOp {
     /// The op `act(conv2d(x, w) + b)`, 2×2-max-pooled when `pool`.
     pub fn new(activation: Activation, pool: bool) -> Self {
         Self { activation, pool: pool.then(|| Mutex::new(Vec::new())), record: true, fast: FAST_KERNELS_BY_DEFAULT }
@@ -235,13 +235,13 @@ pub fn conv2d_with(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, p
     if pool && (g.oh < 2 || g.ow < 2) {
         bail!("conv2d_pool2x2: the convolution's output {}×{} is too small to pool", g.oh, g.ow)
     }
-    let mut op = Conv2d::new(activation, pool);
+    let mut op = Conv2dOp::new(activation, pool);
     op.record = [x, w, b].iter().any(|t| needs_grad(t));
     op.fast = fast;
     x.contiguous()?.apply_op3(&w.contiguous()?, &b.contiguous()?, op)
 }
 
-impl CustomOp3 for Conv2d {
+impl CustomOp3 for Conv2dOp {
     fn name(&self) -> &'static str {
         "inkling-conv2d"
     }
@@ -337,43 +337,6 @@ impl<'a> Kernel<'a> {
     }
 }
 
-/// Where a forward pass writes: the layer's finished output `out (nb, Cout, oh, ow)`, that is
-/// `act(conv + bias)`, or with `pool` `act(max of each 2×2 window + bias)` with `oh, ow` half the
-/// convolution's (rounded down), and then each window's winner (0–3, as
-/// [`super::pool::window_max`]) in `winners (nb, Cout, oh, ow)` when given. (`pool(act(y + b)) =
-/// act(pool(y) + b)`, as the activation is monotonic.)
-pub(super) struct Output<'a> {
-    pub out: &'a mut [f32],
-    pub winners: Option<&'a mut [u8]>,
-    pub bias: &'a [f32],
-    pub activation: Activation,
-    pub pool: bool,
-}
-
-impl Output<'_> {
-    /// Stores `act(v + bias)` for four channels at `out[at]`, the lanes `q` values apart (the same
-    /// position in four consecutive channel planes). `bias` holds those channels' biases.
-    #[inline(always)]
-    pub(super) fn put(&mut self, at: usize, q: usize, v: L4, bias: L4) {
-        v.add(bias).activate(self.activation).store(&mut self.out[at..], q, false);
-    }
-
-    /// [`Output::put`] for the maximum of a 2×2 window of convolution values `[top left, top right,
-    /// bottom left, bottom right]`, and the winner of each lane into `winners` when given. The one
-    /// place where the fast kernels pool in registers, so they all agree with
-    /// [`super::pool::window_max`] on ties.
-    #[inline(always)]
-    pub(super) fn put_window(&mut self, at: usize, q: usize, [a, b, c, d]: [L4; 4], bias: L4) {
-        let (best, won) = L4::window_max(a, b, c, d);
-        self.put(at, q, best, bias);
-        if let Some(w) = self.winners.as_deref_mut() {
-            for (l, &i) in won.iter().enumerate() {
-                w[at + l * q] = i;
-            }
-        }
-    }
-}
-
 /// The inputs of a backward pass (all contiguous).
 struct Backward<'a> {
     /// `(B, Cin, H, W)`
@@ -396,7 +359,7 @@ fn per_group<T>(buf: Option<&mut [T]>, len: usize, groups: usize) -> Vec<Option<
     parts
 }
 
-impl Conv2d {
+impl Conv2dOp {
     /// The forward pass for the images `first..` (as many as `out (nimg, Cout, oh, ow)` holds), chunk
     /// by chunk, through the kernel's path, recording each pooling window's winner in `winners` when
     /// given.
@@ -427,7 +390,7 @@ impl Conv2d {
     }
 
     /// The backward pass into `dw (Cout, K)`, `db (Cout)` and, when given, `dx (B, Cin, H, W)` (all
-    /// zero on entry): one job per group of images (see [`Conv2d::backward_images`]); each group sums
+    /// zero on entry): one job per group of images (see [`Conv2dOp::backward_images`]); each group sums
     /// its own `dw` and `db`, and the sums are added in group order.
     #[allow(clippy::too_many_arguments)]
     fn backward(&self, geo: &Geometry, d: &Backward, winners: Option<&[u8]>, dw: &mut [f32], db: &mut [f32], dx: Option<&mut [f32]>) {
@@ -549,23 +512,9 @@ fn copy_short(dst: &mut [f32], src: &[f32]) {
     }
 }
 
-/// Writes the pre-activation gradient `dst = grad · act'(out)`. ReLU's derivative is taken as `out > 0`
-/// (0 at 0, as Candle's).
-#[inline]
-pub(super) fn mask(activation: Activation, grad: &[f32], out: &[f32], dst: &mut [f32]) {
-    match activation {
-        Activation::Identity => dst.copy_from_slice(grad),
-        Activation::Relu => {
-            for ((d, &g), &o) in dst.iter_mut().zip(grad).zip(out) {
-                *d = if o > 0.0 { g } else { 0.0 };
-            }
-        }
-    }
-}
-
 /// Sum with eight running sums: vectorisable, and in a fixed order, so the result is deterministic.
 #[inline]
-pub(super) fn sum(values: &[f32]) -> f32 {
+fn sum(values: &[f32]) -> f32 {
     let mut lanes = [0f32; 8];
     let mut blocks = values.chunks_exact(8);
     for block in &mut blocks {

@@ -9,7 +9,7 @@
 //! values are stored. Forward pass only: the backward pass of these layers (no input gradient, as
 //! the input is the image) stays on im2col + gemm, where the weight gradient's inner dimension is large.
 
-use super::conv::Output;
+use super::epilogue::Output;
 use super::lanes::L4;
 
 /// Taps of the 3×3 kernel.

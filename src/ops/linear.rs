@@ -4,13 +4,13 @@
 //! Backward: `g = grad · act'(out)` `(B, Out)`, `db = Σ_b g`, `dw (Out, In) = gᵀ · x`, and
 //! `dx (B, In) = g · w` only when `x` needs a gradient (not for the images of the `mlp`).
 
-use super::conv::mask;
+use super::epilogue::mask;
 use super::{check_f32_cpu, cpu_f32, f32_data, matmul, needs_grad, Activation, Mat, Scratch};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 
 /// The dense layer as a Candle op over `(x, weight, bias)`; see the [module docs](self).
 #[derive(Debug, Clone, Copy)]
-pub struct Linear {
+pub struct LinearOp {
     /// Applied to `x · wᵀ + b`.
     pub activation: Activation,
 }
@@ -25,10 +25,10 @@ pub fn linear(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation) -> Res
         (&[_, i], &[o, wi], &[bo]) if i == wi && o == bo => {}
         (xd, wd, bd) => bail!("linear: expected x (B, In), w (Out, In), b (Out), got {xd:?}, {wd:?}, {bd:?}"),
     }
-    x.contiguous()?.apply_op3(&w.contiguous()?, &b.contiguous()?, Linear { activation })
+    x.contiguous()?.apply_op3(&w.contiguous()?, &b.contiguous()?, LinearOp { activation })
 }
 
-impl CustomOp3 for Linear {
+impl CustomOp3 for LinearOp {
     fn name(&self) -> &'static str {
         "inkling-linear"
     }

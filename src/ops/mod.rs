@@ -31,15 +31,16 @@ mod batch_norm;
 mod blocked;
 mod conv;
 mod direct;
+mod epilogue;
 mod lanes;
 mod linear;
 mod pool;
 mod winograd;
 
 pub use activation::{relu, Relu};
-pub use batch_norm::{batch_norm_train, BatchNorm, BatchNormTrain};
-pub use conv::{conv2d, conv2d_pool2x2, conv2d_with, Conv2d, FAST_KERNELS_BY_DEFAULT};
-pub use linear::{linear, Linear};
+pub use batch_norm::{batch_norm_train, BatchNormTrain, FusedBatchNorm};
+pub use conv::{conv2d, conv2d_pool2x2, conv2d_with, Conv2dOp, FAST_KERNELS_BY_DEFAULT};
+pub use linear::{linear, LinearOp};
 pub use pool::{max_pool2x2, MaxPool2x2};
 
 use candle_core::{bail, CpuStorage, Layout, Result, Storage, StorageRef, Tensor};

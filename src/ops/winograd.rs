@@ -34,7 +34,7 @@
 //! interpolation points 0, ±1, ±2, ∞.
 
 use super::blocked;
-use super::conv::Output;
+use super::epilogue::Output;
 use super::lanes::L4;
 use super::{matmul, Mat, Scratch};
 
