@@ -118,12 +118,13 @@ function batches(batch, seed = 1) {
  * Training throughput: untimed warm-up (at least `warmup` steps and `warmupSeconds`, so V8 has
  * tiered the hot wasm functions up), then steps until `seconds` have passed (at least minSteps).
  */
-async function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5, minSteps = 3, workers = 'all' }) {
+async function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5, minSteps = 3, workers = 'all', augment = true }) {
   const pool = poolFor(workers);
   const old = trainers.get(model);
   if (old) old.free();
   trainers.delete(model);
-  const t = trainerFor(model);
+  // `augment: false` measures what the app's default augmentation costs (a throwaway trainer).
+  const t = augment ? trainerFor(model) : new Trainer({ model, seed: 1, augment: false });
   const next = batches(batch);
   const w0 = now();
   let warm = 0;
@@ -144,7 +145,8 @@ async function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5,
     steps++;
   }
   const ms = now() - t0;
-  return { model, batch, workers: pool.size, timing: { ...pool.timing }, warmup: warm, steps, samples: steps * batch, ms, samplesPerSec: (steps * batch) / (ms / 1000), wasmSamplesPerSec: (steps * batch) / (busy / 1000), loss: last.loss };
+  if (!augment) t.free();
+  return { model, batch, augment, workers: pool.size, timing: { ...pool.timing }, warmup: warm, steps, samples: steps * batch, ms, samplesPerSec: (steps * batch) / (ms / 1000), wasmSamplesPerSec: (steps * batch) / (busy / 1000), loss: last.loss };
 }
 
 /**

@@ -267,6 +267,12 @@ async function browserBench({ seconds, models, batches, epoch, latencyCount, res
           results.push({ bench: 'train', target: 'wasm', model, batch, workers: r.workers, samplesPerSec: r.samplesPerSec, steps: r.steps, seconds: r.ms / 1000, warmupSteps: r.warmup, ...pool });
           log(`${model.padEnd(9)} B=${String(batch).padEnd(3)} ${r.workers} worker(s): ${fmt(r.samplesPerSec)} samples/s (${r.steps} steps in ${(r.ms / 1000).toFixed(1)}s)`);
         }
+        if (batches.includes(64)) {
+          // The same steps without the augmentation the app trains with: what redrawing the images costs.
+          const r = await call('train', { model, batch: 64, seconds, workers, augment: false });
+          results.push({ bench: 'train-plain', target: 'wasm', model, batch: 64, workers: r.workers, samplesPerSec: r.samplesPerSec, steps: r.steps });
+          log(`${model.padEnd(9)} B=64  ${r.workers} worker(s), augmentation off: ${fmt(r.samplesPerSec)} samples/s`);
+        }
         const inf = await call('infer', { model, batch: 256, seconds: seconds / 2, workers });
         results.push({ bench: 'infer', target: 'wasm', model, batch: inf.batch, workers: inf.workers, samplesPerSec: inf.samplesPerSec, calls: inf.calls });
         log(`${model.padEnd(9)} inference B=256 ${inf.workers} worker(s): ${fmt(inf.samplesPerSec)} samples/s (${inf.calls} calls)`);
@@ -370,6 +376,13 @@ function buildTable(results) {
     for (const batch of [...new Set(L.filter((r) => r.bench === 'train' && r.model === model).map((r) => r.batch))].sort((a, b) => a - b)) {
       const n = find((r) => r.bench === 'train' && r.target === 'native' && r.model === model && r.batch === batch);
       rows.push([`train ${model} B=${batch}`, fmt(wasm('train', model, batch, all)?.samplesPerSec), fmt(wasm('train', model, batch, 1)?.samplesPerSec), fmt(n?.samplesPerSec), 'samples/s']);
+    }
+    const plainAll = wasm('train-plain', model, 64, all);
+    const plainOne = wasm('train-plain', model, 64, 1);
+    if (plainAll || plainOne) {
+      const share = (on, off) => (on && off ? ` ${Math.round((100 * on.samplesPerSec) / off.samplesPerSec)} %` : '');
+      const ratio = `${share(wasm('train', model, 64, all), plainAll)} /${share(wasm('train', model, 64, 1), plainOne)}`;
+      rows.push([`train ${model} B=64, augmentation off`, fmt(plainAll?.samplesPerSec), fmt(plainOne?.samplesPerSec), '', `samples/s (with it on, the speed is${ratio} of this)`]);
     }
   }
   for (const model of models) {
