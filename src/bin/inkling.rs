@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! inkling train --data DIR [--model cnn] [--epochs 3] [--batch-size 64] [--lr 0.003] [--lr-decay 0.25] [--optimizer adam]
-//!               [--seed 1] [--limit N] [--out model.safetensors] [--json]
+//!               [--seed 1] [--limit N] [--no-augment] [--out model.safetensors] [--json]
 //! inkling eval  --weights FILE --data DIR [--json]
 //! inkling bench [--model cnn] [--batch-size 64] [--seconds 10] [--json]
 //! inkling finetune --weights FILE --digits DIR_OR_IDX [--data DIR] [--steps 300] [--lr 0.0006]
@@ -61,6 +61,10 @@ enum Command {
         /// Images held out from the training set for validation.
         #[arg(long, default_value_t = TrainConfig::default().validation_size)]
         validation: usize,
+        /// Train on the images as they are, without the canvas-like augmentation (the page's
+        /// "Augment" box unticked).
+        #[arg(long)]
+        no_augment: bool,
         /// Where to write the weights (safetensors).
         #[arg(long)]
         out: Option<PathBuf>,
@@ -141,9 +145,19 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Train { data, model, epochs, batch_size, lr, lr_decay, optimizer, seed, limit, validation, out, json } => {
-            let config =
-                TrainConfig { model, epochs, batch_size, learning_rate: lr, lr_decay, optimizer, seed, validation_size: validation, ..TrainConfig::default() };
+        Command::Train { data, model, epochs, batch_size, lr, lr_decay, optimizer, seed, limit, validation, no_augment, out, json } => {
+            let config = TrainConfig {
+                model,
+                epochs,
+                batch_size,
+                learning_rate: lr,
+                lr_decay,
+                optimizer,
+                seed,
+                validation_size: validation,
+                augment: !no_augment,
+                ..TrainConfig::default()
+            };
             train(config, &data, limit, out, json)
         }
         Command::Eval { weights, data, json } => eval(&weights, &data, json),
