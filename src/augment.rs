@@ -110,17 +110,28 @@ impl Augmentation {
             ink = morph(&ink, thicken, if thicken { amount } else { 0.5 * amount });
         }
         let warp = Affine::new(angle, shear, scale * aspect, scale / aspect, dx, dy);
-        if canvas {
-            // Hard strokes at twice the resolution, then framed as the app frames a drawing.
-            const SIDE: usize = 2 * IMAGE_SIDE;
-            let mut big = vec![0f32; SIDE * SIDE]; // (56, 56)
-            for y in 0..SIDE {
-                for x in 0..SIDE {
+        if canvas || binarize {
+            // Hard strokes at twice the resolution, so that each output pixel covers four solid-or-
+            // paper sub-samples: a solid stroke with an anti-aliased edge.
+            let mut hard = [0f32; HARD_SIDE * HARD_SIDE]; // (56, 56)
+            for y in 0..HARD_SIDE {
+                for x in 0..HARD_SIDE {
                     let (sx, sy) = warp.source((x as f32 + 0.5) / 2.0 - 0.5, (y as f32 + 0.5) / 2.0 - 0.5);
-                    big[y * SIDE + x] = if bilinear(&ink, sx, sy) > threshold { 255.0 } else { 0.0 };
+                    hard[y * HARD_SIDE + x] = if bilinear(&ink, sx, sy) > threshold { 255.0 } else { 0.0 };
                 }
             }
-            if let Some(framed) = frame_ink(&big, SIDE, SIDE) {
+            if binarize {
+                // In place: each pixel the mean of its four sub-samples.
+                for y in 0..IMAGE_SIDE {
+                    for x in 0..IMAGE_SIDE {
+                        let at = |dx: usize, dy: usize| hard[(2 * y + dy) * HARD_SIDE + 2 * x + dx];
+                        dst[y * IMAGE_SIDE + x] = ((at(0, 0) + at(1, 0) + at(0, 1) + at(1, 1)) / 4.0).round() as u8;
+                    }
+                }
+                return;
+            }
+            // Framed as the app frames a drawing.
+            if let Some(framed) = frame_ink(&hard, HARD_SIDE, HARD_SIDE) {
                 dst.copy_from_slice(&framed);
                 return;
             }
@@ -128,25 +139,15 @@ impl Augmentation {
         }
         for y in 0..IMAGE_SIDE {
             for x in 0..IMAGE_SIDE {
-                let value = if binarize {
-                    // Four sub-samples, each solid ink or paper: an anti-aliased hard edge.
-                    let covered = SUBSAMPLES.iter().filter(|(ox, oy)| {
-                        let (sx, sy) = warp.source(x as f32 + ox, y as f32 + oy);
-                        bilinear(&ink, sx, sy) > threshold
-                    });
-                    covered.count() as f32 * (255.0 / SUBSAMPLES.len() as f32)
-                } else {
-                    let (sx, sy) = warp.source(x as f32, y as f32);
-                    bilinear(&ink, sx, sy)
-                };
-                dst[y * IMAGE_SIDE + x] = value.round().clamp(0.0, 255.0) as u8;
+                let (sx, sy) = warp.source(x as f32, y as f32);
+                dst[y * IMAGE_SIDE + x] = bilinear(&ink, sx, sy).round().clamp(0.0, 255.0) as u8;
             }
         }
     }
 }
 
-/// Sub-pixel offsets of a binarised pixel's samples.
-const SUBSAMPLES: [(f32, f32); 4] = [(-0.25, -0.25), (0.25, -0.25), (-0.25, 0.25), (0.25, 0.25)];
+/// Side of the hard-stroke grid: two sub-samples per pixel each way.
+const HARD_SIDE: usize = 2 * IMAGE_SIDE;
 
 /// The inverse of "scale, shear, rotate about the centre, then shift": maps an output pixel to the
 /// source position it is sampled from.
