@@ -203,8 +203,9 @@ function predictOne({ model, pixels }) {
 /**
  * The app's training run with its default settings (or `epochs` of them) and its driver (the core's
  * run plan: shuffled, the last batch partial, augmented), evaluated on the validation and test splits
- * after every epoch as the app does. Times from the start: each epoch's training alone, and the wall
- * time at each epoch's end (evaluations included), which is what a user waits for.
+ * after every epoch as the app does (here on this worker alone, where the app streams the evaluation
+ * over the pool, so the wall times are an upper bound). Times from the start: each epoch's training
+ * alone, and the wall time at each epoch's end (evaluations included), which is what a user waits for.
  */
 async function run({ model = 'cnn', batch = 64, seed = 1, epochs, workers = 'all' }) {
   const d = requireData();

@@ -79,6 +79,8 @@ export function median(values) {
 }
 
 const fmt = (x, digits = 0) => (x === undefined || x === null || Number.isNaN(x) ? '—' : Number(x).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
+/** A fraction as a percentage with two decimals ("—" when missing). */
+const pct = (x) => (x === undefined || x === null ? '—' : `${(100 * x).toFixed(2)} %`);
 
 /** Render rows ([cells]) as a markdown table with a header; columns padded for the terminal. */
 export function markdownTable(header, rows) {
@@ -299,7 +301,6 @@ async function browserBench({ seconds, models, batches, epoch, latencyCount, res
       const t0 = Date.now();
       const r = await call('run', { model: 'cnn', batch: 64 });
       const data = dataset.official ? 'MNIST' : dataset.name;
-      const pct = (x) => (x == null ? '—' : `${(100 * x).toFixed(2)} %`);
       for (const e of r.epochs) {
         log(`epoch ${e.epoch}: trained in ${formatDuration(e.trainMs)}, ${formatDuration(e.wallMs)} from the start; validation ${pct(e.validation)}, test ${pct(e.test)}`);
       }
@@ -459,7 +460,6 @@ async function qualityBench({ weights, build }) {
     await browser.close();
     await site.close();
   }
-  const pct = (x) => `${(100 * x).toFixed(2)} %`;
   const rows = [
     '| measure | result |',
     '|---|---|',
