@@ -13,7 +13,7 @@ fn trainer(model: ModelKind) -> Trainer {
     Trainer::new(TrainConfig { augment: false, ..TrainConfig::for_model(model) }).unwrap()
 }
 
-/// The shards' gradients averaged, weighted by size (what `www/parallel.js` does), and the mean loss.
+/// The shards' gradients averaged, weighted by size (what `www/pool/parallel.js` does), and the mean loss.
 fn combine(parts: &[ShardGradients]) -> (Vec<f32>, f32) {
     let n: usize = parts.iter().map(|p| p.count).sum();
     let mut sum = vec![0f32; parts[0].values.len()];

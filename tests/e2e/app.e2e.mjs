@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // End-to-end test of the built app (dist/) in headless Chromium via playwright-core.
-// It serves dist/ itself (tests/e2e/serve.mjs, COOP/COEP headers) and drives the UI only through
+// It serves dist/ itself (tools/serve.mjs, COOP/COEP headers) and drives the UI only through
 // data-testid hooks: load the dataset, train the CNN for a few hundred batches and check the test
 // accuracy (> 90 %), draw real MNIST test digits with the mouse and check the predictions, add
 // drawings to "My digits" and fine-tune, download the weights (safetensors), upload a garbage file
 // (the model must survive), reload and check that the model and My digits are restored.
 // Saves test-results/app-trained.png (and test-results/e2e-failure.png on failure).
 //
-//   node tests/e2e/app.e2e.mjs                      (after `node www/tools/build.mjs`)
+//   node tests/e2e/app.e2e.mjs                      (after `node tools/build.mjs`)
 //   E2E_URL=http://127.0.0.1:4173/ node tests/e2e/app.e2e.mjs    test a running server instead
 //   env: E2E_DIST (default dist), E2E_RESULTS (default test-results), CHROMIUM (default /usr/bin/chromium),
 //        E2E_BATCHES (default 300)
@@ -15,15 +15,14 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { parseIdx } from '../../www/tools/idx.mjs';
-import { serveStatic } from './serve.mjs';
+import { parseIdx } from '../../tools/idx.mjs';
+import { serveStatic } from '../../tools/serve.mjs';
+import { CHROMIUM, launchChromium } from '../../tools/chromium.mjs';
 import { digitStrokes, inkBox, placeStrokes } from './strokes.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = resolve(process.env.E2E_DIST || join(ROOT, 'dist'));
 const RESULTS = resolve(process.env.E2E_RESULTS || join(ROOT, 'test-results'));
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const TARGET_BATCHES = Number(process.env.E2E_BATCHES || 300);
 const MIN_ACCURACY = 0.9;
 const MINUTE = 60_000;
@@ -316,18 +315,15 @@ async function run(page, digits) {
 }
 
 async function main() {
-  assert(existsSync(CHROMIUM), `${CHROMIUM} exists (node www/tools/setup.mjs --browser)`);
+  assert(existsSync(CHROMIUM), `${CHROMIUM} exists (node tools/setup.mjs --browser)`);
   const external = process.env.E2E_URL;
-  if (!external) assert(existsSync(join(DIST, 'index.html')), `${DIST}/index.html exists (node www/tools/build.mjs)`);
+  if (!external) assert(existsSync(join(DIST, 'index.html')), `${DIST}/index.html exists (node tools/build.mjs)`);
   const digits = loadTestDigits();
   const server = external ? null : await serveStatic(DIST);
   const url = external || server.url;
   log(`serving ${external ? '(external)' : DIST} at ${url}; chromium ${CHROMIUM}`);
 
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const browser = await launchChromium();
   const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
   const page = await context.newPage();
   page.setDefaultTimeout(MINUTE); // clicks wait for buttons to become enabled

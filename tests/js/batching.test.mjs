@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { mulberry32, permutation, gatherBatch, holdoutCount, holdoutSplit, IMAGE_BYTES } from '../../www/batching.js';
+import { mulberry32, permutation, gatherBatch, holdoutCount, holdoutSplit, IMAGE_BYTES } from '../../www/shared/batching.js';
 
 test('mulberry32 is deterministic and in [0,1)', () => {
   const a = mulberry32(42); const b = mulberry32(42);

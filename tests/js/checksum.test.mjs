@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { crc32 } from '../../www/checksum.js';
+import { crc32 } from '../../www/app/checksum.js';
 
 test('crc32 known vectors', () => {
   assert.equal(crc32('123456789'), 0xcbf43926);

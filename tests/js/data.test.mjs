@@ -1,7 +1,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { resolveDataBase, classifyHttpStatus, classifyDataError, DataError, isGzip, looksLikeHtml, gunzip, loadFile, loadDataset, checkDataset, MNIST_FILES } from '../../www/data.js';
+import { resolveDataBase, classifyHttpStatus, classifyDataError, DataError, isGzip, looksLikeHtml, gunzip, loadFile, loadDataset, checkDataset, MNIST_FILES } from '../../www/data/data.js';
 
 test('resolveDataBase: default, ?data= override, always a directory URL', () => {
   assert.equal(resolveDataBase('http://127.0.0.1:5173/index.html'), 'http://127.0.0.1:5173/data/mnist/');

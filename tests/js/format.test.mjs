@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { formatInt, formatPercent, formatEta, formatRate, formatBytes, formatLearningRate, formatCount, datasetStatusText } from '../../www/format.js';
+import { formatInt, formatPercent, formatEta, formatRate, formatBytes, formatLearningRate, formatCount, datasetStatusText } from '../../www/app/format.js';
 
 test('formatEta', () => {
   assert.equal(formatEta(Infinity), '—');

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Ema, emaSeries, metricsFromConfusion, mergeEvaluations, emptyConfusion, misclassifiedIndices, countCorrect, argmax, RateMeter, etaSeconds } from '../../www/metrics.js';
+import { Ema, emaSeries, metricsFromConfusion, mergeEvaluations, emptyConfusion, misclassifiedIndices, countCorrect, argmax, RateMeter, etaSeconds } from '../../www/shared/metrics.js';
 
 const close = (a, b, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 
@@ -77,7 +77,7 @@ test('etaSeconds', () => {
 });
 
 test('ThinningSeries stays bounded, keeps the first and the latest point, and stays ordered', async () => {
-  const { ThinningSeries } = await import('../../www/metrics.js');
+  const { ThinningSeries } = await import('../../www/shared/metrics.js');
   const s = new ThinningSeries(100);
   for (let i = 0; i < 10000; i++) {
     s.push(i, i * 2);

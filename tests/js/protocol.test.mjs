@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { RpcClient, serveRpc, withTransfer, RpcError, MSG, EVT, serializeError, LatestOnlyQueue, isEvent, isResponse, plain } from '../../www/protocol.js';
+import { RpcClient, serveRpc, withTransfer, RpcError, MSG, EVT, serializeError, LatestOnlyQueue, isEvent, isResponse, plain } from '../../www/protocol/protocol.js';
 
 /** Two connected in-memory endpoints, delivering asynchronously like postMessage. */
 function channel() {

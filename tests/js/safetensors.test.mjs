@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { readSafetensorsHeader, describeWeights, checkWeightsFile, WeightsFileError, MAX_WEIGHTS_BYTES } from '../../www/safetensors.js';
+import { readSafetensorsHeader, describeWeights, checkWeightsFile, WeightsFileError, MAX_WEIGHTS_BYTES } from '../../www/app/safetensors.js';
 
 /** Build a safetensors file with F32 tensors. */
 export function makeSafetensors(tensors, metadata) {

@@ -1,6 +1,6 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { packModelRecord, verifyModelRecord, packDigitsRecord, unpackDigitsRecord, RecordError, SCHEMA_VERSION } from '../../www/storage.js';
+import { packModelRecord, verifyModelRecord, packDigitsRecord, unpackDigitsRecord, RecordError, SCHEMA_VERSION } from '../../www/app/storage.js';
 
 const digit = (id, label, fill) => ({ id, label, image: new Uint8Array(784).fill(fill), addedAt: 1 });
 
@@ -69,7 +69,7 @@ function fakeIndexedDB() {
 }
 
 test('loadModel/loadDigits: unavailable, empty, ok, and a corrupt record is reported and deleted', async () => {
-  const storage = await import('../../www/storage.js');
+  const storage = await import('../../www/app/storage.js');
   delete globalThis.indexedDB;
   assert.deepEqual(await storage.loadDigits(), { status: 'unavailable', reason: 'IndexedDB is not available in this browser', items: [] });
   assert.equal((await storage.loadModel()).status, 'unavailable');

@@ -1,8 +1,8 @@
-// Unit tests for the pure parts of www/tools/bench.mjs (statistics, table) and soak.mjs (verdict).
+// Unit tests for the pure parts of tools/bench.mjs (statistics, table) and soak.mjs (verdict).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { markdownTable, median, percentile } from '../../www/tools/bench.mjs';
-import { probeFreeHeap, verdict } from '../../www/tools/soak.mjs';
+import { markdownTable, median, percentile } from '../../tools/bench.mjs';
+import { probeFreeHeap, verdict } from '../../tools/soak.mjs';
 
 test('median and nearest-rank percentile', () => {
   assert.equal(median([3, 1, 2]), 2);

@@ -1,11 +1,11 @@
-// Unit tests for www/tools/data.mjs on small synthetic IDX sets in temporary directories.
+// Unit tests for tools/data.mjs on small synthetic IDX sets in temporary directories.
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { FILES, isOfficial, md5, readSet, writeSet } from '../../www/tools/data.mjs';
-import { encodeImages, encodeLabels, gzip, parseIdx } from '../../www/tools/idx.mjs';
+import { FILES, isOfficial, md5, readSet, writeSet } from '../../tools/data.mjs';
+import { encodeImages, encodeLabels, gzip, parseIdx } from '../../tools/idx.mjs';
 
 /** A tiny valid set: `train` and `test` digits, files gzipped or raw. */
 function makeSet(dir, { train = 5, test = 3, gz = true } = {}) {

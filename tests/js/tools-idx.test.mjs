@@ -1,9 +1,9 @@
-// Unit tests for www/tools/idx.mjs: IDX writer/validator and the seeded stratified split.
+// Unit tests for tools/idx.mjs: IDX writer/validator and the seeded stratified split.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   checkPair, encodeImages, encodeLabels, floatToByte, gzip, isGzip, mulberry32, parseIdx, shuffle, stratifiedSplit,
-} from '../../www/tools/idx.mjs';
+} from '../../tools/idx.mjs';
 
 test('encodeImages writes a big-endian 0x803 header, then the pixels', () => {
   const pixels = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i);

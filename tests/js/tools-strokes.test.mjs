@@ -1,7 +1,7 @@
 // Unit tests for tests/e2e/strokes.mjs: how the e2e test turns an MNIST digit into mouse strokes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { digitStrokes, inkBox, placeStrokes, thin } from '../../tests/e2e/strokes.mjs';
+import { digitStrokes, inkBox, placeStrokes, thin } from '../e2e/strokes.mjs';
 
 /** A 28x28 image with the given [x, y] pixels inked. */
 const image = (points) => {

@@ -1,8 +1,8 @@
-// Unit tests for www/tools/wasm-simd.mjs (the SIMD instruction counter used by `npm run bench`),
+// Unit tests for tools/wasm-simd.mjs (the SIMD instruction counter used by `npm run bench`),
 // on tiny hand-assembled wasm modules whose immediates deliberately contain 0xFD bytes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { countSimd } from '../../www/tools/wasm-simd.mjs';
+import { countSimd } from '../../tools/wasm-simd.mjs';
 
 const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 const section = (id, payload) => [id, payload.length, ...payload]; // sizes < 128 here

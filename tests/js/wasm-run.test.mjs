@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { driveRun } from '../../www/training-run.js';
+import { driveRun } from '../../www/engine/training-run.js';
 
 const pkgDir = fileURLToPath(new URL('../../www/pkg/', import.meta.url));
 const wasmPath = `${pkgDir}inkling_bg.wasm`;

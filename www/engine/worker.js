@@ -4,14 +4,14 @@
 // and yield to the event loop between chunks so that predict, pause and stop requests are answered
 // while they run.
 
-import init, { Trainer, RunPlan, FineTune, parseIdx, preprocessDrawing, judge, defaults as wasmDefaults, limits as wasmLimits, validationSize as coreValidationSize, buildInfo } from './pkg/inkling.js';
-import wasmUrl from './pkg/inkling_bg.wasm?url';
-import { serveRpc, withTransfer, plain, yieldToEvents, MSG, EVT } from './protocol.js';
-import { loadDataset } from './data.js';
-import { IMAGE_BYTES, gatherBatch } from './batching.js';
+import init, { Trainer, RunPlan, FineTune, parseIdx, preprocessDrawing, judge, defaults as wasmDefaults, limits as wasmLimits, validationSize as coreValidationSize, buildInfo } from '../pkg/inkling.js';
+import wasmUrl from '../pkg/inkling_bg.wasm?url';
+import { serveRpc, withTransfer, plain, yieldToEvents, MSG, EVT } from '../protocol/protocol.js';
+import { loadDataset } from '../data/data.js';
+import { IMAGE_BYTES, gatherBatch } from '../shared/batching.js';
 import { driveRun } from './training-run.js';
-import { misclassifiedIndices, RateMeter, etaSeconds } from './metrics.js';
-import { TrainerPool } from './parallel.js';
+import { misclassifiedIndices, RateMeter, etaSeconds } from '../shared/metrics.js';
+import { TrainerPool } from '../pool/parallel.js';
 import { compileEngine, startHelpers } from './engine.js';
 
 const CHUNK_MS = 50; // train for about this long, then yield

@@ -6,7 +6,7 @@
 // to `step` (a plain `trainBatch` or the worker pool's) and calls the caller's hooks, which pause,
 // stop, yield, report and evaluate. No DOM, no wasm import: the plan and the trainer come in.
 
-import { IMAGE_BYTES, gatherBatch } from './batching.js';
+import { IMAGE_BYTES, gatherBatch } from '../shared/batching.js';
 
 /**
  * Runs `plan` on `trainer` over the first `plan`-sized part of `images`/`labels` (N × 784 bytes, N

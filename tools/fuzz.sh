@@ -2,18 +2,18 @@
 # Fuzz Inkling's untrusted-input parsers with cargo-fuzz (libFuzzer): IDX files, safetensors weights
 # and canvas drawings. Not part of `npm test`; run by hand with `npm run fuzz`.
 #
-#   bash www/tools/fuzz.sh                    every target, 30 s each
-#   FUZZ_SECONDS=60 bash www/tools/fuzz.sh    longer
-#   bash www/tools/fuzz.sh idx preprocess     some targets
-#   FUZZ_SANITIZER=none bash www/tools/fuzz.sh   no AddressSanitizer (about 2x more execs; default: address)
-#   FUZZ_JOBS=2 bash www/tools/fuzz.sh        parallel libFuzzer jobs per target (logs in fuzz/fuzz-N.log)
+#   bash tools/fuzz.sh                    every target, 30 s each
+#   FUZZ_SECONDS=60 bash tools/fuzz.sh    longer
+#   bash tools/fuzz.sh idx preprocess     some targets
+#   FUZZ_SANITIZER=none bash tools/fuzz.sh   no AddressSanitizer (about 2x more execs; default: address)
+#   FUZZ_JOBS=2 bash tools/fuzz.sh        parallel libFuzzer jobs per target (logs in fuzz/fuzz-N.log)
 #
 # Corpora start from the small valid inputs under fuzz/seeds/<target>/ and grow in fuzz/corpus/<target>/
 # (git-ignored). A crash leaves its input in fuzz/artifacts/<target>/ and stops the script (exit 1):
 # reproduce with `cargo +nightly fuzz run <target> <file>`, then turn it into a test in tests/robustness.rs.
 set -euo pipefail
 
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root/fuzz"
 
 seconds="${FUZZ_SECONDS:-30}"

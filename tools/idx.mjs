@@ -6,7 +6,7 @@
 //   labels: magic 0x00000801, count, count labels (0..9 for MNIST)
 
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { mulberry32 } from '../batching.js';
+import { mulberry32 } from '../www/shared/batching.js';
 
 export const IMAGES_MAGIC = 0x00000803;
 export const LABELS_MAGIC = 0x00000801;

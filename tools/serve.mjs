@@ -1,8 +1,10 @@
-// Tiny static file server for the e2e test: serves a built dist/ on 127.0.0.1 with the
-// cross-origin isolation headers (COOP/COEP) the app needs for SharedArrayBuffer.
-// Files are sent as they are: .gz data files keep their gzip bytes (no Content-Encoding).
+// The one static file server of the repository's tools: serves a built site (dist/, the bench page)
+// on 127.0.0.1 with the cross-origin isolation headers (COOP/COEP) the app needs for
+// SharedArrayBuffer. Files are sent as they are: .gz data files keep their gzip bytes (no
+// Content-Encoding). The e2e test serves with `no-store`; the bench lets the browser keep Vite's
+// hashed assets (as a CDN would), so a reload is a real warm start.
 //
-//   node tests/e2e/serve.mjs [dist] [port]     (for manual checks; the e2e test imports serveStatic)
+//   node tools/serve.mjs [dist] [port]     (for manual checks; the e2e test and the bench import serveStatic)
 
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -24,18 +26,22 @@ const TYPES = {
   '.webmanifest': 'application/manifest+json',
 };
 
-const HEADERS = {
+const ISOLATION = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
-  'Cache-Control': 'no-store',
 };
 
-/** Start serving `root`; resolves to { url, close() }. Port 0 picks a free port. */
-export function serveStatic(root, { port = 0, host = '127.0.0.1' } = {}) {
+/**
+ * Start serving `root`; resolves to { url, close() }. Port 0 picks a free port.
+ * `cacheAssets`: files under /assets/ (Vite's content-hashed names) are cacheable for a year;
+ * everything else, and every file without it, is `no-store`.
+ */
+export function serveStatic(root, { port = 0, host = '127.0.0.1', cacheAssets = false } = {}) {
   const base = resolve(root);
   const server = createServer((req, res) => {
     let urlPath;
+    let HEADERS = { ...ISOLATION, 'Cache-Control': 'no-store' };
     try {
       // Prefixed, not resolved against a base: a path such as '//' is a path here, not a host.
       urlPath = decodeURIComponent(new URL(`http://x${req.url}`).pathname);
@@ -43,6 +49,7 @@ export function serveStatic(root, { port = 0, host = '127.0.0.1' } = {}) {
       res.writeHead(400, { ...HEADERS, 'Content-Type': 'text/plain' }).end('bad request path');
       return;
     }
+    if (cacheAssets && urlPath.startsWith('/assets/')) HEADERS = { ...ISOLATION, 'Cache-Control': 'public, max-age=31536000, immutable' };
     let file = normalize(join(base, urlPath));
     if (file !== base && !file.startsWith(base + sep)) {
       res.writeHead(403, HEADERS).end('forbidden');

@@ -5,7 +5,7 @@
 //
 //   npm start                       http://127.0.0.1:4173/
 //   npm start -- --port 8080        (or PORT=8080 npm start)
-//   npm start -- --dev              Vite dev server (hot reload of www/*.js; rebuild wasm with build.mjs --wasm)
+//   npm start -- --dev              Vite dev server (hot reload of www/; rebuild wasm with build.mjs --wasm)
 
 import { parseArgs } from 'node:util';
 import { VITE, VITE_CONFIG, build } from './build.mjs';

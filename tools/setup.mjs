@@ -3,19 +3,19 @@
 // Idempotent; prints one line per check. Targets Debian 12 with rustup's Rust and Node 20.
 // Downloads only through package registries: rustup, crates.io (cargo install), apt, npm.
 //
-//   node www/tools/setup.mjs             toolchain + npm packages (what `npm start` needs)
-//   node www/tools/setup.mjs --browser   also Chromium + chromedriver (what `npm test` needs)
-//   node www/tools/setup.mjs --check     report only; exit 1 if anything is missing
+//   node tools/setup.mjs             toolchain + npm packages (what `npm start` needs)
+//   node tools/setup.mjs --browser   also Chromium + chromedriver (what `npm test` needs)
+//   node tools/setup.mjs --check     report only; exit 1 if anything is missing
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { CHROMIUM } from './chromium.mjs';
 import { ROOT, banner, capture, isMain, isRoot, lockedVersion, logger, main, run, versionOf, which } from './lib.mjs';
 
 const log = logger('setup');
 const WASM_TARGET = 'wasm32-unknown-unknown';
 const WASM_PACK_VERSION = '0.15.1';
-export const CHROMIUM = '/usr/bin/chromium';
 
 /** chromedriver path: PATH first, then Debian's location; null if absent. */
 export function findChromedriver() {
@@ -149,7 +149,7 @@ if (isMain(import.meta.url)) {
       options: { browser: { type: 'boolean' }, check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help) {
-      console.log('usage: node www/tools/setup.mjs [--browser] [--check]');
+      console.log('usage: node tools/setup.mjs [--browser] [--check]');
       return 0;
     }
     return (await setup(values)) ? 0 : 1;

@@ -56,7 +56,7 @@ export const STAGES = [
     title: 'wasm-pack test (headless Chromium)',
     run: () => {
       const chromedriver = findChromedriver();
-      if (!chromedriver) throw new Error('chromedriver not found (node www/tools/setup.mjs --browser)');
+      if (!chromedriver) throw new Error('chromedriver not found (node tools/setup.mjs --browser)');
       // webdriver.json (crate root) holds Chromium's flags; the timeout is per test, in seconds.
       const env = { CHROMEDRIVER: chromedriver, WASM_BINDGEN_TEST_TIMEOUT: process.env.WASM_BINDGEN_TEST_TIMEOUT || '600' };
       return run(

@@ -4,7 +4,7 @@
 // No DOM access: this runs inside a worker.
 
 import { simd } from 'wasm-feature-detect';
-import { startPool, workerCount } from './parallel.js';
+import { startPool, workerCount } from '../pool/parallel.js';
 
 /** Fetches and compiles the wasm at `wasmUrl`, after checking that this engine supports SIMD. */
 export async function compileEngine(wasmUrl) {
@@ -29,6 +29,6 @@ export async function compileEngine(wasmUrl) {
  */
 export function startHelpers(module, requested, { onHelperLost } = {}) {
   const count = workerCount(self.navigator?.hardwareConcurrency, requested) - 1;
-  const make = () => new Worker(new URL('./shard-worker.js', import.meta.url), { type: 'module', name: 'inkling-shard' });
+  const make = () => new Worker(new URL('../pool/shard-worker.js', import.meta.url), { type: 'module', name: 'inkling-shard' });
   return startPool(count, make, module, { onHelperLost });
 }

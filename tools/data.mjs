@@ -8,9 +8,9 @@
 // `--download` is separate and explicit: fetch the official files from a mirror and check their md5.
 // It is never run by `npm start` or `npm test`.
 //
-//   node www/tools/data.mjs [--dir DIR] [--embedded] [--out DIR]
-//   node www/tools/data.mjs --download [--mirror URL]
-//   node www/tools/data.mjs --check            validate what is there, change nothing
+//   node tools/data.mjs [--dir DIR] [--embedded] [--out DIR]
+//   node tools/data.mjs --download [--mirror URL]
+//   node tools/data.mjs --check            validate what is there, change nothing
 
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -108,7 +108,7 @@ export function writeSet(outDir, gz, info) {
     `${info.name}: ${info.train} training and ${info.test} test digits (28x28, IDX format, gzipped).`,
     `Source: ${info.source}`,
     '',
-    'Written by www/tools/data.mjs; regenerate with `node www/tools/data.mjs` (MNIST_DIR=... to use other files).',
+    'Written by tools/data.mjs; regenerate with `node tools/data.mjs` (MNIST_DIR=... to use other files).',
     '',
   ].join('\n');
   writeIfChanged(join(outDir, 'README.txt'), readme);
@@ -220,7 +220,7 @@ if (isMain(import.meta.url)) {
     });
     const out = values.out ? resolve(values.out) : OUT_DIR;
     if (values.help) {
-      console.log('usage: node www/tools/data.mjs [--dir DIR | --embedded | --download [--mirror URL] | --check] [--out DIR]');
+      console.log('usage: node tools/data.mjs [--dir DIR | --embedded | --download [--mirror URL] | --check] [--out DIR]');
       return 0;
     }
     if (values.check) {

@@ -9,7 +9,7 @@
 // tail calls and legacy exception handling. An unknown opcode throws (naming its offset) rather
 // than guessing. Pure: bytes in, counts out. Unit-tested in tests/js/tools-wasm-simd.test.mjs.
 //
-//   node www/tools/wasm-simd.mjs path/to/module.wasm      prints the counts as JSON
+//   node tools/wasm-simd.mjs path/to/module.wasm      prints the counts as JSON
 
 import { readFileSync } from 'node:fs';
 import { isMain } from './lib.mjs';
@@ -205,7 +205,7 @@ export function countSimd(bytes) {
 if (isMain(import.meta.url)) {
   const file = process.argv[2];
   if (!file) {
-    console.error('usage: node www/tools/wasm-simd.mjs module.wasm');
+    console.error('usage: node tools/wasm-simd.mjs module.wasm');
     process.exit(2);
   }
   console.log(JSON.stringify(countSimd(readFileSync(file)), null, 2));

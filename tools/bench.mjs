@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run bench`: Inkling's speed figures, printed (never asserted). What it measures and how:
 //
-//   wasm, in headless Chromium (bench page www/bench.html + www/bench-worker.js, built with Vite from
+//   wasm, in headless Chromium (bench page www/bench/bench.html + www/bench/bench-worker.js, built with Vite from
 //   the same www/pkg as the app into bench-results/site/, served on 127.0.0.1 with COOP/COEP):
 //     train      samples/s for mlp, cnn, cnn-large at B = 32, 64, 128: a fresh Trainer, untimed
 //                warm-up (>= 2 steps and >= 1 s), then steps on shuffled real training batches until --seconds pass
@@ -24,7 +24,7 @@
 //   native     `inkling bench --model M --batch-size B --seconds 2*S --json` (release build; the CLI
 //              spends half of its time training, half on B=256 inference) for each model/batch.
 //   static     threads and SIMD (buildInfo()), .wasm size raw and gzipped (level 9), and the count
-//              of SIMD (0xFD-prefixed) instructions in the shipped .wasm (www/tools/wasm-simd.mjs).
+//              of SIMD (0xFD-prefixed) instructions in the shipped .wasm (tools/wasm-simd.mjs).
 //
 // Output: the machine (CPU, cores, Chromium) and load average at start, ONE table, then one JSON
 // line per measurement ({"bench": ...}). Also writes bench-results/latest.json and latest.md.
@@ -40,23 +40,22 @@
 //   npm run bench -- --quality --weights W  the same for another weights file
 //   env: CHROMIUM (default /usr/bin/chromium); BENCH_DEBUG=1 prints the bench page's console
 
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { extname, join, normalize, relative, resolve, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { PKG_DIR, VITE, buildWasm, buildWeb } from './build.mjs';
 import { ROOT, banner, capture, formatDuration, isMain, logger, main, run } from './lib.mjs';
 import { countSimd } from './wasm-simd.mjs';
+import { launchChromium } from './chromium.mjs';
+import { serveStatic } from './serve.mjs';
 import { OUT_DIR as DATA_DIR } from './data.mjs';
 
 const log = logger('bench');
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const RESULTS = join(ROOT, 'bench-results');
 const SITE = join(RESULTS, 'site');
-const BENCH_CONFIG = join(ROOT, 'www', 'tools', 'vite.bench.config.js');
+const BENCH_CONFIG = join(ROOT, 'tools', 'vite.bench.config.js');
 const DIST = join(ROOT, 'dist');
 const MODELS = ['mlp', 'cnn', 'cnn-large'];
 const BATCHES = [32, 64, 128];
@@ -120,12 +119,12 @@ async function buildIfNeeded() {
   if (mtime(wasmOut) < wasmInputs) await buildWasm();
   else log.ok('www/pkg is up to date');
 
-  const webInputs = newest([PKG_DIR, join(ROOT, 'index.html'), join(ROOT, 'www')], (name) => name === 'tools' || name.startsWith('bench'));
+  const webInputs = newest([PKG_DIR, join(ROOT, 'index.html'), join(ROOT, 'www')], (name) => name === 'bench' || name === 'pkg');
   if (mtime(join(DIST, 'index.html')) < webInputs) await buildWeb();
   else log.ok('dist/ is up to date');
 
-  const benchInputs = Math.max(webInputs, newest([join(ROOT, 'www', 'bench.html'), join(ROOT, 'www', 'bench.js'), join(ROOT, 'www', 'bench-worker.js'), BENCH_CONFIG]));
-  if (mtime(join(SITE, 'www', 'bench.html')) < benchInputs) await buildBenchPage();
+  const benchInputs = Math.max(webInputs, newest([join(ROOT, 'www', 'bench'), BENCH_CONFIG]));
+  if (mtime(join(SITE, 'www', 'bench', 'bench.html')) < benchInputs) await buildBenchPage();
   else log.ok('bench page is up to date');
 }
 
@@ -156,36 +155,6 @@ function measuredWasm() {
   return site;
 }
 
-// --- server (COOP/COEP; hashed assets cacheable so a reload is a real warm start) ------------------
-
-const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.svg': 'image/svg+xml', '.css': 'text/css' };
-
-function serve(root) {
-  const base = resolve(root);
-  const server = createServer((req, res) => {
-    const urlPath = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    const file = normalize(join(base, urlPath));
-    const headers = {
-      'Cross-Origin-Opener-Policy': 'same-origin',
-      'Cross-Origin-Embedder-Policy': 'require-corp',
-      'Cross-Origin-Resource-Policy': 'same-origin',
-      // Vite's hashed file names never change content: let the browser keep them (like a CDN would).
-      'Cache-Control': urlPath.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache',
-    };
-    try {
-      if (!file.startsWith(base + sep) || !statSync(file).isFile()) throw new Error('not a file');
-      res.writeHead(200, { ...headers, 'Content-Type': TYPES[extname(file)] || 'application/octet-stream', 'Content-Length': statSync(file).size });
-      createReadStream(file).pipe(res);
-    } catch {
-      res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');
-    }
-  });
-  return new Promise((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => ok({ url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((r) => server.close(r)) }));
-  });
-}
-
 // --- machine --------------------------------------------------------------------------------
 
 function machineInfo() {
@@ -211,10 +180,9 @@ function machineInfo() {
 // --- the browser side -------------------------------------------------------------------------
 
 async function browserBench({ seconds, models, batches, epoch, latencyCount, results }) {
-  const { chromium } = await import('playwright-core');
-  const site = await serve(SITE);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
-  const pageUrl = new URL('www/bench.html', site.url).href;
+  const site = await serveStatic(SITE, { cacheAssets: true });
+  const browser = await launchChromium();
+  const pageUrl = new URL('www/bench/bench.html', site.url).href;
   try {
     results.machine.chromium = browser.version();
     log(`chromium ${browser.version()}; bench page ${pageUrl}`);
@@ -444,13 +412,12 @@ async function qualityBench({ weights, build }) {
   const bin = join(ROOT, 'target', 'release', 'inkling');
   const q = JSON.parse(capture(bin, ['quality', '--weights', weights, '--data', dir, '--count', '1000', '--json']).stdout);
   if (build) await buildIfNeeded();
-  const { chromium } = await import('playwright-core');
-  const site = await serve(SITE);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const site = await serveStatic(SITE, { cacheAssets: true });
+  const browser = await launchChromium();
   const times = {};
   try {
     const page = await browser.newPage();
-    await page.goto(new URL('www/bench.html', site.url).href);
+    await page.goto(new URL('www/bench/bench.html', site.url).href);
     await page.waitForFunction(() => window.bench);
     const call = (task, params) => page.evaluate(([t, p]) => window.bench.run(t, p), [task, params]);
     await call('init');
@@ -512,7 +479,7 @@ if (isMain(import.meta.url)) main('bench', async () => {
   log(`${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavg.join(' ')}`);
 
   if (!values['no-build']) await buildIfNeeded();
-  if (!existsSync(join(SITE, 'www', 'bench.html'))) {
+  if (!existsSync(join(SITE, 'www', 'bench', 'bench.html'))) {
     if (values['no-build']) throw new Error('bench-results/site is missing: run without --no-build once');
   }
 
@@ -541,7 +508,7 @@ if (isMain(import.meta.url)) main('bench', async () => {
     '',
     `Machine: ${machineLine(machine)}.`,
     results.dataset ? `Dataset: ${results.dataset.official ? 'real MNIST' : results.dataset.name}, ${results.dataset.train.toLocaleString('en-US')} training images.` : '',
-    `Produced by \`npm run bench -- --seconds ${seconds}${values.epoch ? ' --epoch' : ''}\` (www/tools/bench.mjs). wasm = headless Chromium, one worker thread; native = \`inkling bench\`.`,
+    `Produced by \`npm run bench -- --seconds ${seconds}${values.epoch ? ' --epoch' : ''}\` (tools/bench.mjs). wasm = headless Chromium, one worker thread; native = \`inkling bench\`.`,
     '',
     table,
     '',

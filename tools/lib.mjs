@@ -7,8 +7,8 @@ import { homedir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Repository root (this file is www/tools/lib.mjs). */
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** Repository root (this file is tools/lib.mjs). */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 // `cargo install` puts binaries in $CARGO_HOME/bin; make them visible even when
 // the shell never sourced ~/.cargo/env (fresh CI machines).
@@ -137,7 +137,7 @@ export function formatDuration(ms) {
   return `${Math.floor(s / 60)}m ${String(Math.round(s % 60)).padStart(2, '0')}s`;
 }
 
-/** True when this module is the entry point (`node www/tools/x.mjs`). */
+/** True when this module is the entry point (`node tools/x.mjs`). */
 export function isMain(importMetaUrl) {
   return process.argv[1] && resolve(process.argv[1]) === fileURLToPath(importMetaUrl);
 }

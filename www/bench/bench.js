@@ -1,5 +1,5 @@
-// Benchmark page (www/bench.html), driven by www/tools/bench.mjs through `window.bench`.
-// The only module of the benchmark that touches the DOM: it starts www/bench-worker.js (the wasm
+// Benchmark page (www/bench/bench.html), driven by tools/bench.mjs through `window.bench`.
+// The only module of the benchmark that touches the DOM: it starts www/bench/bench-worker.js (the wasm
 // runs there, as in the app), forwards tasks to it, and measures the main-thread round trip of a
 // single-image prediction (postMessage -> predict in the worker -> postMessage back).
 //

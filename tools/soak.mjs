@@ -6,7 +6,7 @@
 // (shuffled batches of 64 over the training split, the last batch partial, then an evaluation in
 // chunks of 500 images), and records the wasm linear memory (memory.buffer.byteLength) after each
 // epoch. Then it predicts 10,000 single images, one call each (like the drawing pad), and records it
-// again. The data is parsed in JS (www/tools/idx.mjs), so only the trainer's own allocations live
+// again. The data is parsed in JS (tools/idx.mjs), so only the trainer's own allocations live
 // in wasm memory.
 //
 // Two readings after each epoch and after the predictions:
@@ -38,8 +38,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IMAGE_BYTES } from '../batching.js';
-import { driveRun } from '../training-run.js';
+import { IMAGE_BYTES } from '../www/shared/batching.js';
+import { driveRun } from '../www/engine/training-run.js';
 import { ensureData, FILES, OUT_DIR } from './data.mjs';
 import { parseIdx } from './idx.mjs';
 import { ROOT, banner, formatDuration, isMain, logger, main } from './lib.mjs';
@@ -47,7 +47,7 @@ import { ROOT, banner, formatDuration, isMain, logger, main } from './lib.mjs';
 const log = logger('soak');
 const MiB = 1024 * 1024;
 const PKG = join(ROOT, 'www', 'pkg');
-const EVAL_CHUNK = 500; // as in www/worker.js
+const EVAL_CHUNK = 500; // as in www/engine/worker.js
 
 /**
  * The verdict from the memory series (pure; unit-testable).
@@ -125,7 +125,7 @@ if (isMain(import.meta.url)) {
     if (!(epochs >= 1) || !(batch >= 1) || !(predictions >= 0) || !(toleranceBytes >= 0)) throw new Error('bad option value');
 
     const wasmFile = join(PKG, 'inkling_bg.wasm');
-    if (!existsSync(wasmFile)) throw new Error('www/pkg/inkling_bg.wasm is missing: run `npm run build` (or node www/tools/build.mjs --wasm)');
+    if (!existsSync(wasmFile)) throw new Error('www/pkg/inkling_bg.wasm is missing: run `npm run build` (or node tools/build.mjs --wasm)');
     const { default: init, Trainer, RunPlan, buildInfo, defaults, validationSize } = await import(join(PKG, 'inkling.js'));
     const wasm = await init({ module_or_path: readFileSync(wasmFile) });
     let probeGrowth = 0; // memory added by the heap probes themselves (not by the trainer)

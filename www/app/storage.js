@@ -6,7 +6,7 @@
 // run only in the browser. No DOM access.
 
 import { crc32 } from './checksum.js';
-import { IMAGE_BYTES } from './batching.js';
+import { IMAGE_BYTES } from '../shared/batching.js';
 
 export const SCHEMA_VERSION = 1;
 const DB_NAME = 'inkling';

@@ -11,7 +11,7 @@ import {
   Tooltip,
   Filler,
 } from 'chart.js';
-import { Ema, ThinningSeries } from './metrics.js';
+import { Ema, ThinningSeries } from '../shared/metrics.js';
 
 const MAX_POINTS = 800; // per line; older points are thinned out
 const REDRAW_MS = 250; // at most four redraws a second

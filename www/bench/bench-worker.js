@@ -1,5 +1,5 @@
-// Benchmark worker for www/bench.html (driven by www/tools/bench.mjs): the same wasm package and
-// data loading as the app's worker (www/worker.js), but each request is one measurement.
+// Benchmark worker for www/bench/bench.html (driven by tools/bench.mjs): the same wasm package and
+// data loading as the app's worker (www/engine/worker.js), but each request is one measurement.
 // Times are taken here with performance.now() around the wasm calls only, except `firstBatch`,
 // which reports worker-side timestamps (ms since this worker's time origin, plus that origin)
 // so the page can place them on its own navigation timeline.
@@ -11,14 +11,14 @@
 // Requests  page -> worker: { id, task, params }
 // Replies   worker -> page: { id, ok: true, result } | { id, ok: false, error } ; { progress } while an epoch runs
 
-import init, { Trainer, RunPlan, FineTune, parseIdx, buildInfo, defaults, validationSize } from './pkg/inkling.js';
-import wasmUrl from './pkg/inkling_bg.wasm?url';
-import { loadDataset } from './data.js';
-import { plain } from './protocol.js';
-import { IMAGE_BYTES, gatherBatch } from './batching.js';
-import { driveRun } from './training-run.js';
-import { TrainerPool } from './parallel.js';
-import { compileEngine, startHelpers } from './engine.js';
+import init, { Trainer, RunPlan, FineTune, parseIdx, buildInfo, defaults, validationSize } from '../pkg/inkling.js';
+import wasmUrl from '../pkg/inkling_bg.wasm?url';
+import { loadDataset } from '../data/data.js';
+import { plain } from '../protocol/protocol.js';
+import { IMAGE_BYTES, gatherBatch } from '../shared/batching.js';
+import { driveRun } from '../engine/training-run.js';
+import { TrainerPool } from '../pool/parallel.js';
+import { compileEngine, startHelpers } from '../engine/engine.js';
 
 const now = () => performance.now();
 let wasm = null; // the wasm exports (memory included)

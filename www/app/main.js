@@ -1,10 +1,10 @@
 // The page controller: wires the DOM to the wasm worker. The main thread never runs wasm;
 // every model operation is an RPC to worker.js.
 
-import { RpcClient, MSG, EVT, LatestOnlyQueue } from './protocol.js';
-import { resolveDataBase } from './data.js';
-import { holdoutSplit, IMAGE_BYTES } from './batching.js';
-import { argmax } from './metrics.js';
+import { RpcClient, MSG, EVT, LatestOnlyQueue } from '../protocol/protocol.js';
+import { resolveDataBase } from '../data/data.js';
+import { holdoutSplit, IMAGE_BYTES } from '../shared/batching.js';
+import { argmax } from '../shared/metrics.js';
 import { formatEta, formatInt, formatPercent, formatRate, formatBytes, formatCount, datasetStatusText } from './format.js';
 import { checkWeightsFile, describeWeights, MAX_WEIGHTS_BYTES } from './safetensors.js';
 import * as storage from './storage.js';
@@ -57,7 +57,7 @@ const state = {
 
 // ---- worker -----------------------------------------------------------------------------------
 
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module', name: 'inkling-engine' });
+const worker = new Worker(new URL('../engine/worker.js', import.meta.url), { type: 'module', name: 'inkling-engine' });
 const rpc = new RpcClient(worker);
 
 // ---- elements & widgets -------------------------------------------------------------------------

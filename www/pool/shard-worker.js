@@ -2,8 +2,8 @@
 // and computes gradients, evaluations and predictions for its share of the images. It keeps no
 // optimizer state: the coordinator sends fresh weights whenever they changed.
 
-import * as wasm from './pkg/inkling.js';
-import { serveRpc } from './protocol.js';
+import * as wasm from '../pkg/inkling.js';
+import { serveRpc } from '../protocol/protocol.js';
 import { shardHandlers } from './parallel.js';
 
 serveRpc(self, shardHandlers(wasm));

@@ -17,9 +17,9 @@
 //
 // No DOM access here: this runs inside the worker.
 
-import { RpcClient, plain, withTransfer, yieldToEvents } from './protocol.js';
-import { IMAGE_BYTES } from './batching.js';
-import { mergeEvaluations } from './metrics.js';
+import { RpcClient, plain, withTransfer, yieldToEvents } from '../protocol/protocol.js';
+import { IMAGE_BYTES } from '../shared/batching.js';
+import { mergeEvaluations } from '../shared/metrics.js';
 
 /** Requests a helper answers (shard-worker.js). */
 export const SHARD = Object.freeze({

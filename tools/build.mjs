@@ -3,9 +3,9 @@
 // wasm-pack runs with --mode no-install and --no-opt: it never downloads tools (setup.mjs installs
 // wasm-bindgen-cli at the Cargo.lock version; wasm-opt is off in Cargo.toml too).
 //
-//   node www/tools/build.mjs            wasm + web
-//   node www/tools/build.mjs --wasm     wasm only
-//   node www/tools/build.mjs --web      web only (needs www/pkg)
+//   node tools/build.mjs            wasm + web
+//   node tools/build.mjs --wasm     wasm only
+//   node tools/build.mjs --web      web only (needs www/pkg)
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,7 +37,7 @@ export async function buildWasm() {
 export async function buildWeb() {
   banner('build: web (vite)');
   if (!existsSync(join(PKG_DIR, 'inkling.js'))) throw new Error('www/pkg/inkling.js is missing: build the wasm first');
-  if (!existsSync(VITE)) throw new Error(`${VITE} is missing: run \`npm ci\` (node www/tools/setup.mjs)`);
+  if (!existsSync(VITE)) throw new Error(`${VITE} is missing: run \`npm ci\` (node tools/setup.mjs)`);
   const t0 = Date.now();
   await run(VITE, ['build', '--config', VITE_CONFIG]);
   log.ok(`web app built in ${formatDuration(Date.now() - t0)}`);
