@@ -1,4 +1,4 @@
-// The data-parallel pool (www/pool/parallel.js): the pure helpers, then the pool itself with the built wasm
+// The data-parallel pool (www/pool/): the pure helpers (shares.js), then the pool itself with the built wasm
 // package, its helpers served over MessageChannels in this process exactly as shard-worker.js serves
 // them in a browser worker. A pooled step must equal the plain step, pooled evaluation and prediction
 // must equal the plain ones, mirrors must follow weight changes, and a failing helper must cost
@@ -7,7 +7,10 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MAX_WORKERS, MIN_SPLIT_STEP_MS, STREAM_DEPTH, TIMED_CALLS, TrainerPool, chunkRanges, combineGradients, mirrorKey, shardHandlers, splitRanges, startPool, workerCount } from '../../www/pool/parallel.js';
+import { MIN_SPLIT_STEP_MS, STREAM_DEPTH, TIMED_CALLS, TrainerPool } from '../../www/pool/parallel.js';
+import { MAX_WORKERS, chunkRanges, combineGradients, splitRanges, workerCount } from '../../www/pool/shares.js';
+import { mirrorKey, shardHandlers } from '../../www/pool/shard.js';
+import { startPool } from '../../www/pool/start.js';
 import { RpcClient, plain, serveRpc } from '../../www/protocol/protocol.js';
 
 test('splitRanges: contiguous, sizes within one, larger first, respecting the minimum share', () => {

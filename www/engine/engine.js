@@ -4,7 +4,8 @@
 // No DOM access: this runs inside a worker.
 
 import { simd } from 'wasm-feature-detect';
-import { startPool, workerCount } from '../pool/parallel.js';
+import { startPool } from '../pool/start.js';
+import { workerCount } from '../pool/shares.js';
 
 /** Fetches and compiles the wasm at `wasmUrl`, after checking that this engine supports SIMD. */
 export async function compileEngine(wasmUrl) {

@@ -17,20 +17,11 @@
 //
 // No DOM access here: this runs inside the worker.
 
-import { RpcClient, plain, withTransfer, yieldToEvents } from '../protocol/protocol.js';
+import { plain, yieldToEvents } from '../protocol/protocol.js';
 import { IMAGE_BYTES } from '../shared/batching.js';
 import { mergeEvaluations } from '../shared/metrics.js';
-
-/** Requests a helper answers (shard-worker.js). */
-export const SHARD = Object.freeze({
-  INIT: 'init', // { module } -> { ready }
-  GRADIENTS: 'gradients', // { model, version, weights?, images, labels, stream } -> ShardGradients
-  EVALUATE: 'evaluate', // { model, version, weights?, images, labels } -> Evaluation
-  PREDICT: 'predict', // { model, version, weights?, images } -> Float32Array
-});
-
-/** Most workers used (coordinator included); more gives little at these batch sizes. */
-export const MAX_WORKERS = 8;
+import { MAX_WORKERS, splitRanges, chunkRanges, combineGradients, shareOf, concat } from './shares.js';
+import { SHARD, mirrorKey } from './shard.js';
 
 /** Below this many images per worker a batch is not split (messages would cost more than they save). */
 export const MIN_SHARD = 8;
@@ -51,66 +42,13 @@ export const MIN_SPLIT_STEP_MS = 12;
  */
 export const TIMED_CALLS = 3;
 
-/** Workers to use: `requested` when given (1..MAX_WORKERS), else one per logical core. */
-export function workerCount(hardwareConcurrency, requested) {
-  const want = Number.isInteger(requested) && requested > 0 ? requested : hardwareConcurrency;
-  return Math.max(1, Math.min(MAX_WORKERS, Number.isInteger(want) ? want : 1));
-}
-
 /**
  * Ranges a helper keeps queued while streaming (TrainerPool.stream): two, so that it starts the next
  * one while its answer to the last waits for the coordinator, busy with a range of its own.
  */
 export const STREAM_DEPTH = 2;
 
-/** `count` items cut into consecutive [start, end) ranges of `size` (the last may be shorter). */
-export function chunkRanges(count, size) {
-  if (!Number.isInteger(count) || count < 0) throw new Error(`cannot cut ${count} images into chunks`);
-  if (!Number.isInteger(size) || size < 1) throw new Error(`chunk size must be a positive integer, not ${size}`);
-  const out = [];
-  for (let s = 0; s < count; s += size) out.push([s, Math.min(count, s + size)]);
-  return out;
-}
-
-/**
- * Splits `count` items into at most `parts` contiguous [start, end) ranges whose sizes differ by at
- * most one (larger ones first), none smaller than `minSize` unless there is only one.
- */
-export function splitRanges(count, parts, minSize = 1) {
-  const k = Math.max(1, Math.min(parts, Math.floor(count / Math.max(1, minSize)) || 1));
-  const base = Math.floor(count / k);
-  const extra = count % k;
-  const out = [];
-  let start = 0;
-  for (let i = 0; i < k; i++) {
-    const end = start + base + (i < extra ? 1 : 0);
-    out.push([start, end]);
-    start = end;
-  }
-  return out;
-}
-
-/**
- * The batch gradient from shard gradients ({ loss, correct, count, values }): their average weighted
- * by count, the mean loss and the accuracy. A shard without values (its loss was not finite) makes
- * the loss NaN and `values` null: the step must then be refused.
- */
-export function combineGradients(parts) {
-  const count = parts.reduce((s, p) => s + p.count, 0);
-  const correct = parts.reduce((s, p) => s + p.correct, 0);
-  const loss = parts.reduce((s, p) => s + p.loss * p.count, 0) / count;
-  const accuracy = correct / count;
-  if (!Number.isFinite(loss) || parts.some((p) => !p.values || !p.values.length)) return { values: null, loss: NaN, accuracy, count };
-  const len = parts[0].values.length;
-  if (parts.some((p) => p.values.length !== len)) throw new Error('shard gradients have different lengths');
-  const values = new Float32Array(len);
-  for (const p of parts) {
-    const w = p.count / count;
-    const v = p.values;
-    for (let i = 0; i < len; i++) values[i] += w * v[i];
-  }
-  return { values, loss, accuracy, count };
-}
+const FAILED = Symbol('failed');
 
 /**
  * The coordinator's side of the pool. `helpers` are RpcClients of initialised shard workers;
@@ -398,118 +336,4 @@ export class TrainerPool {
       },
     );
   }
-}
-
-const FAILED = Symbol('failed');
-
-/** Images [s, e) of `data` ({ images, labels? }): copies for a helper (they are transferred), views here. */
-function shareOf(data, [s, e], copy) {
-  const cut = (a, from, to) => (copy ? a.slice(from, to) : a.subarray(from, to));
-  const out = { images: cut(data.images, s * IMAGE_BYTES, e * IMAGE_BYTES) };
-  if (data.labels) out.labels = cut(data.labels, s, e);
-  return out;
-}
-
-/** The parts' probabilities (Float32Arrays) one after another, in one array. */
-function concat(parts) {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-
-/**
- * Starts `count` helper workers from `makeWorker()` and initialises each with the compiled wasm
- * `module`. Helpers that fail to start, or do not answer within `initTimeoutMs`, are left out (and
- * terminated), so the app never waits on a helper. Returns { pool, workers }.
- */
-export async function startPool(count, makeWorker, module, { onHelperLost, initTimeoutMs = 20_000 } = {}) {
-  const workers = [];
-  const started = await Promise.all(
-    Array.from({ length: Math.max(0, count) }, async () => {
-      let w;
-      let timer;
-      try {
-        w = makeWorker();
-        const rpc = new RpcClient(w);
-        const timeout = new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('the helper worker did not start in time')), initTimeoutMs);
-        });
-        await Promise.race([rpc.call(SHARD.INIT, { module }), timeout]);
-        return { w, rpc };
-      } catch (err) {
-        if (w) w.terminate();
-        return null;
-      } finally {
-        clearTimeout(timer);
-      }
-    }),
-  );
-  const ok = started.filter(Boolean);
-  ok.forEach(({ w }) => workers.push(w));
-  const pool = new TrainerPool(
-    ok.map((s) => s.rpc),
-    { terminate: (i) => ok[i].w.terminate(), onHelperLost },
-  );
-  return { pool, workers };
-}
-
-/**
- * What a mirror must share with the coordinator's trainer besides its weights, as a string that
- * compares by value: the network, and whether training images are augmented (a shard redraws its
- * own images from its stream, as the coordinator's share does).
- */
-export function mirrorKey(trainer) {
-  const { model, augment } = trainer.config;
-  return JSON.stringify({ model, augment });
-}
-
-/**
- * The helper's request handlers (served by shard-worker.js with serveRpc): a mirror of the
- * coordinator's model, rebuilt when the model kind changes and refreshed when weights come with a
- * request. `wasm` is the package's { default: init, Trainer }.
- */
-export function shardHandlers(wasm) {
-  let mirror = null; // { model, t }
-  let version = -1;
-
-  const mirrored = ({ model, version: v, weights }) => {
-    if (!mirror || mirror.model !== model) {
-      if (mirror) mirror.t.free();
-      mirror = null;
-      version = -1;
-      // The coordinator checks batch sizes; a share is never larger than its batch.
-      mirror = { model, t: new wasm.Trainer({ ...JSON.parse(model), maxBatchSize: 65536 }) };
-    }
-    if (weights) {
-      mirror.t.setFlatWeights(weights);
-      version = v;
-    } else if (v !== version) {
-      throw new Error(`helper worker: the weights of version ${v} were never sent (it has ${version})`);
-    }
-    return mirror.t;
-  };
-
-  return {
-    async [SHARD.INIT]({ module }) {
-      await wasm.default({ module_or_path: module });
-      return { ready: true };
-    },
-    [SHARD.GRADIENTS](req) {
-      const g = mirrored(req).gradients(req.images, req.labels, req.stream);
-      return withTransfer(g, [g.values.buffer]);
-    },
-    [SHARD.EVALUATE](req) {
-      const ev = plain(mirrored(req).evaluate(req.images, req.labels));
-      return withTransfer(ev, [ev.predictions.buffer]);
-    },
-    [SHARD.PREDICT](req) {
-      const probs = mirrored(req).predict(req.images);
-      return withTransfer(probs, [probs.buffer]);
-    },
-  };
 }
