@@ -121,3 +121,16 @@ test('checkDataset rejects labels outside 0-9', () => {
   assert.throws(() => checkDataset(files), /Label 12/);
   assert.equal(MNIST_FILES.length, 4);
 });
+
+test('describeDataset: reads name, source and official from dataset.json; absent, failing or malformed gives no fields', async () => {
+  const { describeDataset } = await import('../../www/data/about.js');
+  const reply = (status, body) => async (url) => {
+    assert.equal(String(url), 'https://x.test/d/dataset.json');
+    return { ok: status === 200, status, json: async () => (typeof body === 'string' ? JSON.parse(body) : body) };
+  };
+  assert.deepEqual(await describeDataset('https://x.test/d/', { fetchImpl: reply(200, { name: 'MNIST', source: 'yann.lecun.com', official: true }) }), { name: 'MNIST', source: 'yann.lecun.com', official: true });
+  assert.deepEqual(await describeDataset('https://x.test/d/', { fetchImpl: reply(200, { name: 7, official: 'yes' }) }), { name: undefined, source: undefined, official: false });
+  assert.deepEqual(await describeDataset('https://x.test/d/', { fetchImpl: reply(404, {}) }), { official: false });
+  assert.deepEqual(await describeDataset('https://x.test/d/', { fetchImpl: reply(200, '{not json') }), { official: false });
+  assert.deepEqual(await describeDataset('https://x.test/d/', { fetchImpl: async () => { throw new TypeError('offline'); } }), { official: false });
+});

@@ -8,13 +8,13 @@
 // `workers` workers (params.workers: 'all' = one per core, the app's default; 1 = the single-worker
 // path, Trainer.trainBatch / predict directly).
 //
-// Requests  page -> worker: { id, task, params }
-// Replies   worker -> page: { id, ok: true, result } | { id, ok: false, error } ; { progress } while an epoch runs
+// Requests and events are protocol.js's (BENCH, EVT.BENCH_PROGRESS).
 
 import init, { Trainer, RunPlan, FineTune, parseIdx, buildInfo, defaults, validationSize } from '../pkg/inkling.js';
 import wasmUrl from '../pkg/inkling_bg.wasm?url';
 import { loadDataset } from '../data/data.js';
-import { plain } from '../protocol/protocol.js';
+import { describeDataset } from '../data/about.js';
+import { plain, serveRpc, BENCH, EVT } from '../protocol/protocol.js';
 import { IMAGE_BYTES, gatherBatch } from '../shared/batching.js';
 import { driveRun } from '../engine/training-run.js';
 import { TrainerPool } from '../pool/parallel.js';
@@ -56,13 +56,7 @@ async function loadData({ baseUrl }) {
   const res = await loadDataset(baseUrl, { validate: (bytes) => plain(parseIdx(bytes)) });
   const f = res.files;
   const val = validationSize(defaults().trainer.validationSize, f.trainImages.count); // the app's validation split
-  let about = {};
-  try {
-    const r = await fetch(new URL('dataset.json', baseUrl), { cache: 'no-cache' });
-    if (r.ok) about = await r.json();
-  } catch {
-    /* optional */
-  }
+  const about = await describeDataset(baseUrl);
   data = {
     images: f.trainImages.data,
     labels: f.trainLabels.data,
@@ -77,7 +71,7 @@ async function loadData({ baseUrl }) {
     test: data.testCount,
     fromCache: res.fromCache,
     name: about.name || 'unknown',
-    official: !!about.official,
+    official: about.official,
     source: about.source || '',
     ms: now() - t0,
   };
@@ -231,7 +225,7 @@ async function run({ model = 'cnn', batch = 64, seed = 1, epochs, workers = 'all
         loss = result.loss;
         if (now() - lastReport > 10_000) {
           lastReport = now();
-          self.postMessage({ progress: { task: 'run', epoch: e + 1, batch: b, batches: perEpoch, ms: lastReport - t0, loss } });
+          server.emit(EVT.BENCH_PROGRESS, { task: BENCH.RUN, epoch: e + 1, batch: b, batches: perEpoch, ms: lastReport - t0, loss });
         }
       },
       afterEpoch: ({ epoch: e }) => {
@@ -297,32 +291,22 @@ async function finetune({ model = 'cnn', perClass = 20 }) {
 }
 
 const TASKS = {
-  init: async () => {
+  [BENCH.INIT]: async () => {
     await ensureInit();
     return { buildInfo: { ...plain(buildInfo()), workers: poolFor('all').size }, memoryBytes: wasm.memory.buffer.byteLength };
   },
-  load: async (p) => {
+  [BENCH.LOAD]: async (p) => {
     await ensureInit();
     return loadData(p);
   },
-  train,
-  infer,
-  latency,
-  predictOne,
-  run,
-  firstBatch,
-  finetune,
-  memory: async () => ({ memoryBytes: (await ensureInit()).memory.buffer.byteLength }),
+  [BENCH.TRAIN]: train,
+  [BENCH.INFER]: infer,
+  [BENCH.LATENCY]: latency,
+  [BENCH.PREDICT_ONE]: predictOne,
+  [BENCH.RUN]: run,
+  [BENCH.FIRST_BATCH]: firstBatch,
+  [BENCH.FINETUNE]: finetune,
+  [BENCH.MEMORY]: async () => ({ memoryBytes: (await ensureInit()).memory.buffer.byteLength }),
 };
 
-self.onmessage = async ({ data: msg }) => {
-  const { id, task, params } = msg;
-  try {
-    const fn = TASKS[task];
-    if (!fn) throw new Error(`unknown bench task "${task}"`);
-    const result = await fn(params || {});
-    self.postMessage({ id, ok: true, result });
-  } catch (err) {
-    self.postMessage({ id, ok: false, error: String((err && err.message) || err) });
-  }
-};
+const server = serveRpc(self, TASKS);

@@ -1,11 +1,14 @@
 // Benchmark page (www/bench/bench.html), driven by tools/bench.mjs through `window.bench`.
 // The only module of the benchmark that touches the DOM: it starts www/bench/bench-worker.js (the wasm
 // runs there, as in the app), forwards tasks to it, and measures the main-thread round trip of a
-// single-image prediction (postMessage -> predict in the worker -> postMessage back).
+// single-image prediction (postMessage -> predict in the worker -> postMessage back). Messages are
+// protocol.js's (BENCH).
 //
 // With ?first in the URL it immediately runs the app's start-up path in the worker (wasm init,
 // Trainer, dataset load, first trainBatch) and publishes `window.firstBatchResult`: times in ms
 // since this page's navigation start (performance.timeOrigin).
+
+import { RpcClient, BENCH, EVT } from '../protocol/protocol.js';
 
 const statusEl = document.getElementById('status');
 const logEl = document.getElementById('log');
@@ -16,35 +19,11 @@ const logLine = (text) => {
   logEl.textContent += `${text}\n`;
 };
 
-const worker = new Worker(new URL('./bench-worker.js', import.meta.url), { type: 'module' });
-const pending = new Map();
-let nextId = 1;
-worker.onmessage = ({ data: msg }) => {
-  if (msg.progress) {
-    const p = msg.progress;
-    status(`${p.task}: batch ${p.batch} / ${p.batches} (${(p.ms / 1000).toFixed(0)} s)`);
-    return;
-  }
-  const waiter = pending.get(msg.id);
-  if (!waiter) return;
-  pending.delete(msg.id);
-  if (msg.ok) waiter.resolve(msg.result);
-  else waiter.reject(new Error(msg.error));
-};
-worker.onerror = (e) => {
-  const err = new Error(`bench worker error: ${e.message || 'failed to start'}`);
-  for (const w of pending.values()) w.reject(err);
-  pending.clear();
-};
+const rpc = new RpcClient(new Worker(new URL('./bench-worker.js', import.meta.url), { type: 'module' }));
+rpc.on(EVT.BENCH_PROGRESS, (p) => status(`${p.task}: batch ${p.batch} / ${p.batches} (${(p.ms / 1000).toFixed(0)} s)`));
 
 /** Send one task to the worker; resolves with its result. */
-function call(task, params = {}, transfer = []) {
-  const id = nextId++;
-  return new Promise((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker.postMessage({ id, task, params }, transfer);
-  });
-}
+const call = (task, params = {}, transfer = []) => rpc.call(task, params, transfer);
 
 /** Main-thread round trip of `count` single-image predictions (after `warmup`), ms each. */
 async function roundTrip({ model, count = 200, warmup = 10, warmupMs = 300, images }) {
@@ -55,14 +34,14 @@ async function roundTrip({ model, count = 200, warmup = 10, warmupMs = 300, imag
     const k = i % (images.length / 784);
     const pixels = images.slice(k * 784, (k + 1) * 784); // a fresh buffer, transferred like the app does
     const s = performance.now();
-    await call('predictOne', { model, pixels }, [pixels.buffer]);
+    await call(BENCH.PREDICT_ONE, { model, pixels }, [pixels.buffer]);
     if (warm < warmup || performance.now() - w0 < warmupMs) warm++;
     else times.push(performance.now() - s);
   }
   return { model, times };
 }
 
-const dataBase = () => new URL('data/mnist/', new URL('..', location.href)).href; // dist root/data/mnist/
+const dataBase = () => new URL('../../data/mnist/', location.href).href; // the site's data/mnist/ (this page is www/bench/bench.html)
 
 window.bench = {
   dataBase,
@@ -85,7 +64,7 @@ window.bench = {
 };
 
 if (new URLSearchParams(location.search).has('first')) {
-  window.firstBatchResult = call('firstBatch', { baseUrl: dataBase() }).then((r) => {
+  window.firstBatchResult = call(BENCH.FIRST_BATCH, { baseUrl: dataBase() }).then((r) => {
     const pageNow = performance.now();
     const toPage = (t) => r.timeOrigin + t - performance.timeOrigin;
     const marks = Object.fromEntries(Object.entries(r.marks).map(([k, v]) => [k, toPage(v)]));

@@ -4,6 +4,7 @@
 import { parseIdx, validationSize as coreValidationSize } from '../pkg/inkling.js';
 import { plain, EVT } from '../protocol/protocol.js';
 import { loadDataset } from '../data/data.js';
+import { describeDataset } from '../data/about.js';
 import { engine, ensureInit, coreDefaults, now } from './state.js';
 import { acquire } from './jobs.js';
 
@@ -33,18 +34,6 @@ export function datasetSummary() {
     name: data.name,
     source: data.source,
   };
-}
-
-/** Optional dataset.json next to the files ({ name, source }); absent is fine. */
-async function describeDataset(baseUrl) {
-  try {
-    const res = await fetch(new URL('dataset.json', baseUrl), { cache: 'no-cache' });
-    if (!res.ok) return {};
-    const j = await res.json();
-    return { name: typeof j.name === 'string' ? j.name : undefined, source: typeof j.source === 'string' ? j.source : undefined };
-  } catch {
-    return {};
-  }
 }
 
 /** Loads the data set at `baseUrl`; the last `validationSize` training images become the validation split. */

@@ -1,4 +1,6 @@
-// Message protocol between the page (main thread) and the wasm worker.
+// The one message layer: requests, responses and events between the page (main thread) and the
+// wasm worker, between the coordinator and the pool's helpers (pool/shard.js names their requests)
+// and between the benchmark page and its worker.
 //
 // Requests   main -> worker : { id, type, payload }
 // Responses  worker -> main : { id, ok: true, result } | { id, ok: false, error: { name, message, kind? } }
@@ -31,6 +33,21 @@ export const EVT = Object.freeze({
   TRAIN_STATE: 'trainState', // { state: 'training' | 'paused' | 'evaluating' | 'done' | 'idle' }
   EPOCH: 'epoch', // { epoch, validation, test }
   FINETUNE_PROGRESS: 'finetuneProgress', // { phase, step, steps, loss }
+  BENCH_PROGRESS: 'benchProgress', // { task, epoch, batch, batches, ms, loss } while a bench run trains
+});
+
+/** Requests the benchmark's worker answers (www/bench/bench-worker.js), each one measurement. */
+export const BENCH = Object.freeze({
+  INIT: 'init', // -> { buildInfo, memoryBytes }
+  LOAD: 'load', // { baseUrl } -> { train, test, ms, ... }
+  TRAIN: 'train', // { model, batch, seconds, workers, augment, ... } -> { steps, ms, samplesPerSec, wasmSamplesPerSec, timing, loss }
+  INFER: 'infer', // { model, batch, seconds, workers, stream } -> { calls, samples, ms, samplesPerSec }
+  LATENCY: 'latency', // { model } -> { model, times }
+  PREDICT_ONE: 'predictOne', // { model, pixels } -> { probs }
+  RUN: 'run', // { model, batch, seed, epochs, workers } -> { stepsPerEpoch, epochs: [{ trainMs, validation, test, ... }] }
+  FIRST_BATCH: 'firstBatch', // { baseUrl, model, batch } -> { timeOrigin, marks, dataset, loss, workers }
+  FINETUNE: 'finetune', // { model, perClass } -> { digits, steps, ms }
+  MEMORY: 'memory', // -> { memoryBytes }
 });
 
 /** Resolves after the event loop's next turn, so that messages queued meanwhile are handled first. */
