@@ -70,7 +70,7 @@ export function readSet(dir) {
     try {
       parsed[key] = parseIdx(bytes);
     } catch (err) {
-      throw new Error(`${path}: ${err.message}`);
+      throw new Error(`${path}: ${err.message}`, { cause: err });
     }
     gz[name] = isGzip(bytes) ? bytes : gzip(bytes);
     official &&= isOfficial(name, bytes);

@@ -53,7 +53,7 @@ export function parseIdx(bytes, { maxLabel = 9 } = {}) {
     try {
       raw = new Uint8Array(gunzipSync(raw));
     } catch (err) {
-      throw new Error(`IDX: corrupt gzip data (${err.message})`);
+      throw new Error(`IDX: corrupt gzip data (${err.message})`, { cause: err });
     }
   }
   if (raw.length < 8) throw new Error(`IDX: file too short (${raw.length} bytes)`);

@@ -25,7 +25,7 @@ const log = logger('test');
 /** Test files under a directory (recursive), sorted: *.test.js / *.test.mjs. */
 export function findTestFiles(dir) {
   let out = [];
-  let entries = [];
+  let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch {
@@ -43,8 +43,9 @@ export const STAGES = [
   { id: 'setup', title: 'setup (with browser)', run: () => setup({ browser: true }) },
   {
     id: 'lint',
-    title: 'cargo fmt --check, cargo clippy (native and wasm32)',
+    title: 'cargo fmt --check, cargo clippy (native and wasm32), eslint',
     run: async () => {
+      await run(join(ROOT, 'node_modules', '.bin', 'eslint'), ['--max-warnings', '0', '.'], { cwd: ROOT });
       await run('cargo', ['fmt', '--check']);
       await run('cargo', ['clippy', '--all-targets', '--', '-D', 'warnings']);
       await run('cargo', ['clippy', '--lib', '--target', 'wasm32-unknown-unknown', '--no-default-features', '--', '-D', 'warnings']);

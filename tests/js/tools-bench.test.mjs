@@ -1,7 +1,7 @@
 // Unit tests for the pure parts of tools/bench.mjs (statistics, table) and soak.mjs (verdict).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { markdownTable, median, percentile } from '../../tools/bench.mjs';
+import { markdownTable, median, percentile } from '../../tools/bench/report.mjs';
 import { probeFreeHeap, verdict } from '../../tools/soak.mjs';
 
 test('median and nearest-rank percentile', () => {
