@@ -1,6 +1,5 @@
 // DOM rendering helpers (the results tables, galleries, probability bars, My digits strip,
-// fine-tune report, toasts). The page modules (this one, main.js, canvas.js, charts.js) are the only
-// ones that touch the DOM.
+// fine-tune report, toasts). The page modules (www/app/) are the only ones that touch the DOM.
 
 import { paintDigit } from './canvas.js';
 import { formatPercent, formatInt } from './format.js';
