@@ -8,31 +8,50 @@
 //
 // Pure module: no DOM, no wasm. Used by both sides and unit-tested in node.
 
-/** Request types (main -> worker). */
+/**
+ * Payloads of the app's messages (the shapes the engine's handlers return; `config` is the core's
+ * TrainConfig as plain data, `defaults()`/`limits()` name its keys).
+ *
+ * @typedef {{ config: object, steps: number, parameterCount: number, version: number }} ModelSummary
+ * @typedef {{ train: number, validation: number, test: number, baseUrl: string, fromCache: boolean, bytes: number, name?: string, source?: string }} DatasetSummary
+ * @typedef {{ count: number, loss: number, accuracy: number, macroF1: number }} Brief
+ * @typedef {Brief & { split: string, confusion: number[], precision: number[], recall: number[], f1: number[], support: number[],
+ *   misclassifiedCount: number, gallery: { indices: number[], labels: number[], predictions: number[], images: Uint8Array } }} Report
+ * @typedef {{ stopped: boolean, batchesDone: number, epochsDone: number, totalBatches: number, batchesPerEpoch: number, model: ModelSummary, test: Report }} RunSummary
+ * @typedef {{ count: number, correct: number, accuracy: number, predictions: number[] }} DigitsScore
+ * @typedef {{ stopped: boolean, steps: number, trainCount: number, holdoutCount: number, mnistReplay: boolean,
+ *   before: { holdout: DigitsScore | null, test: Brief | null }, after: { holdout: DigitsScore | null, test: Brief | null }, model: ModelSummary }} FinetuneReport
+ * @typedef {{ kind: 'digit', digit: number, probability: number }
+ *   | { kind: 'unsure', first: number, firstProbability: number, second: number, secondProbability: number }
+ *   | { kind: 'scribble' }} Verdict
+ * @typedef {{ pixels: Uint8Array | Uint8ClampedArray, width: number, height: number, channels: number }} Drawing
+ */
+
+/** Request types (main -> worker): payload -> result. */
 export const MSG = Object.freeze({
-  INIT: 'init', // -> { buildInfo }
-  LOAD_DATA: 'loadData', // { baseUrl, validationSize } -> dataset summary
-  NEW_MODEL: 'newModel', // { config } -> model summary
-  TRAIN: 'train', // { config, continueTraining } -> run summary (resolves when the run ends)
-  PAUSE: 'pause',
-  RESUME: 'resume',
-  STOP: 'stop',
-  PREDICT: 'predict', // { pixels, width, height, channels } -> { empty } | { probs, preview, verdict, version }
-  PREPROCESS: 'preprocess', // { pixels, width, height, channels } -> { image } | { empty }
-  EVALUATE: 'evaluate', // { split } -> evaluation
-  EXPORT: 'exportWeights', // -> { bytes, config }
-  IMPORT: 'importWeights', // { bytes, config } -> model summary
-  FINETUNE: 'finetune', // { images, labels, holdout, settings: { learningRate, steps, headOnly } } -> report
-  INFO: 'info', // -> model summary
+  INIT: 'init', // { workers? } -> { buildInfo } (buildInfo() with defaults, limits and the pool's workers)
+  LOAD_DATA: 'loadData', // { baseUrl, validationSize? } -> DatasetSummary
+  NEW_MODEL: 'newModel', // { config } -> ModelSummary
+  TRAIN: 'train', // { config, continueTraining } -> RunSummary (resolves when the run ends)
+  PAUSE: 'pause', // -> { paused }
+  RESUME: 'resume', // -> { paused: false }
+  STOP: 'stop', // -> { stopping }
+  PREDICT: 'predict', // Drawing -> { empty: true } | { empty: false, probs: Float32Array, preview: Uint8Array, verdict: Verdict, version }
+  PREPROCESS: 'preprocess', // Drawing -> { empty: true } | { empty: false, image: Uint8Array }
+  EVALUATE: 'evaluate', // { split: 'test' | 'validation' | 'train' } -> Report
+  EXPORT: 'exportWeights', // -> { bytes: Uint8Array, config }
+  IMPORT: 'importWeights', // { bytes, config } -> ModelSummary
+  FINETUNE: 'finetune', // { images, labels, holdout: number[], settings: FineTuneConfig keys } -> FinetuneReport
+  INFO: 'info', // -> { model: ModelSummary | null, dataset: DatasetSummary | null, buildInfo, job: string | null }
 });
 
-/** Event names (worker -> main). */
+/** Event names (worker -> main) and their data. */
 export const EVT = Object.freeze({
   DATA_PROGRESS: 'dataProgress', // { file, loaded, total, fromCache }
-  TRAIN_PROGRESS: 'trainProgress', // { epoch, epochs, batch, batchesPerEpoch, batchesDone, totalBatches, samplesPerSec, etaSeconds, steps: [{step, loss, accuracy}] }
-  TRAIN_STATE: 'trainState', // { state: 'training' | 'paused' | 'evaluating' | 'done' | 'idle' }
-  EPOCH: 'epoch', // { epoch, validation, test }
-  FINETUNE_PROGRESS: 'finetuneProgress', // { phase, step, steps, loss }
+  TRAIN_PROGRESS: 'trainProgress', // { epoch, epochs, batch, batchesPerEpoch, batchesDone, totalBatches, samplesPerSec, etaSeconds, globalStep, steps: [{ step, loss, accuracy }] }
+  TRAIN_STATE: 'trainState', // { state: 'training' | 'paused' | 'evaluating' | 'idle' }
+  EPOCH: 'epoch', // { epoch, epochs, validation: Brief | null, test: Brief }
+  FINETUNE_PROGRESS: 'finetuneProgress', // { phase: 'before' | 'training' | 'after', step, steps, loss? }
   BENCH_PROGRESS: 'benchProgress', // { task, epoch, batch, batches, ms, loss } while a bench run trains
 });
 
