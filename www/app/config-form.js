@@ -13,14 +13,13 @@ export function readConfig() {
     if (bad) errors.push(`${name} must be ${integer ? 'a whole number' : 'a number'} between ${min} and ${max}.`);
     return v;
   };
-  const { defaults, limits } = settings;
+  const { limits } = settings;
   const config = {
     model: dom.cfgModel.value,
     optimizer: dom.cfgOptimizer.value,
     learningRate: num(dom.cfgLr, 'Learning rate', { min: 1e-6, max: 1 }),
     batchSize: num(dom.cfgBatch, 'Batch size', { min: 1, max: 1024, integer: true }),
     epochs: num(dom.cfgEpochs, 'Epochs', { min: 1, max: limits.maxEpochs, integer: true }),
-    validationSize: defaults.trainer.validationSize,
     augment: dom.cfgAugment.checked,
   };
   if (config.optimizer === 'adamw') config.weightDecay = 0.01;

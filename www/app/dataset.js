@@ -4,7 +4,7 @@
 import { EVT, MSG } from '../protocol/protocol.js';
 import { resolveDataBase } from '../data/data.js';
 import { datasetStatusText, formatBytes } from './format.js';
-import { dom, refreshControls, rpc, settings, state } from './store.js';
+import { dom, refreshControls, rpc, state } from './store.js';
 import { $, setProgress } from './ui.js';
 
 function dataBaseUrl() {
@@ -32,7 +32,7 @@ export async function loadData() {
   setProgress(dom.dataBar, 0);
   try {
     const base = dataBaseUrl();
-    const summary = await rpc.call(MSG.LOAD_DATA, { baseUrl: base, validationSize: settings.defaults.trainer.validationSize });
+    const summary = await rpc.call(MSG.LOAD_DATA, { baseUrl: base });
     state.dataset = summary;
     dom.datasetStatus.textContent = datasetStatusText(summary);
     dom.datasetStatus.dataset.ready = 'true';

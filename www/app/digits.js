@@ -1,6 +1,7 @@
 // "My digits": the user's labelled drawings, kept in IndexedDB; the strip of thumbnails and the
 // per-class counts.
 
+import { HOLDOUT_MIN, holdoutCount } from '../shared/batching.js';
 import { dom, refreshControls, state } from './store.js';
 import * as storage from './storage.js';
 import { $, renderClassCounts, renderThumbs, toast } from './ui.js';
@@ -28,13 +29,13 @@ export function renderDigits() {
   if (!state.finetuning && dom.ftResult.dataset.state !== 'done') {
     const hint = $('ft-hint');
     if (hint) {
-      const held = n >= 5 ? Math.max(1, Math.round(n * 0.2)) : 0;
+      const held = holdoutCount(n);
       hint.textContent =
         n === 0
           ? 'Add at least one digit to fine-tune.'
           : held
             ? `${n} digits: ${n - held} for training, ${held} held out for the before/after check.`
-            : `${n} digit${n === 1 ? '' : 's'} — add ${5 - n} more to hold some out for a before/after check.`;
+            : `${n} digit${n === 1 ? '' : 's'} — add ${HOLDOUT_MIN - n} more to hold some out for a before/after check.`;
     }
   }
   refreshControls();

@@ -6,6 +6,7 @@ import { LatestOnlyQueue, MSG } from '../protocol/protocol.js';
 import { argmax } from '../shared/metrics.js';
 import { DrawingPad, paintDigit } from './canvas.js';
 import { addDigit } from './digits.js';
+import { formatPercent } from './format.js';
 import { dom, on, rpc, state } from './store.js';
 import { $, buildLabelButtons, buildProbBars, toast } from './ui.js';
 
@@ -19,8 +20,8 @@ let drawVersion = 0;
 let predictTimer = 0;
 let lastLivePredict = 0;
 const predictQueue = new LatestOnlyQueue(
-  ({ version, pixels }) => rpc.call(MSG.PREDICT, pixels, [pixels.pixels.buffer]).then((r) => ({ r, version })),
-  ({ r }) => showPrediction(r),
+  (pixels) => rpc.call(MSG.PREDICT, pixels, [pixels.pixels.buffer]),
+  (r) => showPrediction(r),
   () => {},
 );
 
@@ -35,7 +36,7 @@ export function clearPrediction() {
   dom.preview.getContext('2d').clearRect(0, 0, 28, 28);
 }
 
-const pct = (p) => `${(p * 100).toFixed(p >= 0.995 ? 0 : 1)} %`;
+const pct = (p) => formatPercent(p, p >= 0.995 ? 0 : 1);
 
 let lastAnnounced = '';
 function showPrediction(r) {
@@ -81,7 +82,7 @@ function predictNow() {
     return;
   }
   if (state.engine !== 'ready' || !state.model) return;
-  predictQueue.push({ version: drawVersion, pixels: pad.grayscale() });
+  predictQueue.push(pad.grayscale());
 }
 
 function schedulePredict() {
@@ -133,8 +134,7 @@ function addCurrentDrawing(label) {
         toast('Draw a digit first, then pick its label.');
         return;
       }
-      addDigit(r.image, label);
-      toast(`Added a ${label} to My digits (${state.digits.length}).`);
+      addDigit(r.image, label, { quiet: false });
       // Ready for the next one — unless the user already started another drawing meanwhile.
       if (drawVersion === version) {
         pad.clear();

@@ -11,7 +11,7 @@ export const rpc = new RpcClient(new Worker(new URL('../engine/worker.js', impor
 
 /** The core's defaults and limits (buildInfo from the engine); the forms are filled from them at start-up. */
 export const settings = {
-  defaults: { trainer: { validationSize: 5000 }, fineTune: {} },
+  defaults: { trainer: {}, fineTune: {} },
   limits: { maxEpochs: 100, maxFineTuneSteps: 2000, maxLearningRate: 1 },
 };
 

@@ -15,10 +15,7 @@ function evalUserDigits(images, labels, idx) {
   if (!idx.length) return null;
   const im = new Uint8Array(idx.length * IMAGE_BYTES);
   const lb = new Uint8Array(idx.length);
-  idx.forEach((i, k) => {
-    im.set(images.subarray(i * IMAGE_BYTES, (i + 1) * IMAGE_BYTES), k * IMAGE_BYTES);
-    lb[k] = labels[i];
-  });
+  gatherBatch(images, labels, idx, 0, idx.length, im, lb);
   const ev = plain(requireTrainer().evaluate(im, lb));
   const predictions = Array.from(ev.predictions);
   return { count: idx.length, correct: predictions.filter((p, k) => p === lb[k]).length, accuracy: ev.accuracy, predictions };

@@ -7,7 +7,7 @@ import { Trainer, RunPlan } from '../pkg/inkling.js';
 import { withTransfer, plain, yieldToEvents, EVT } from '../protocol/protocol.js';
 import { RateMeter, etaSeconds } from '../shared/metrics.js';
 import { driveRun } from './training-run.js';
-import { engine, ensureInit, now, setTrainer, modelSummary } from './state.js';
+import { engine, ensureInit, now, setTrainer, modelSummary, coreDefaults } from './state.js';
 import { acquire, waitForResume } from './jobs.js';
 import { evaluateSplit, brief, fullReport } from './evaluation.js';
 
@@ -22,7 +22,7 @@ export async function train({ config = {}, continueTraining = false }) {
   const j = await acquire('train');
   try {
     const { trainer } = engine;
-    if (!continueTraining || !trainer || plain(trainer.config).model !== (config.model || 'cnn')) {
+    if (!continueTraining || !trainer || plain(trainer.config).model !== (config.model || coreDefaults().trainer.model)) {
       setTrainer(new Trainer(config));
     } else if (config.learningRate) {
       trainer.setLearningRate(config.learningRate);

@@ -48,9 +48,12 @@ export function gatherBatch(images, labels, order, start, end, outImages, outLab
   return count;
 }
 
-/** How many of n user digits are held out for evaluation: ~20 %, at least 1 when n >= 5. */
+/** Fewest user digits from which some are held out to measure a fine-tune. */
+export const HOLDOUT_MIN = 5;
+
+/** How many of n user digits are held out for evaluation: ~20 %, at least 1 when n >= HOLDOUT_MIN. */
 export function holdoutCount(n, fraction = 0.2) {
-  if (n < 5) return 0;
+  if (n < HOLDOUT_MIN) return 0;
   return Math.max(1, Math.round(n * fraction));
 }
 
