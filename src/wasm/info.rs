@@ -1,0 +1,92 @@
+//! Free functions: IDX parsing, drawing preprocessing, the canvas verdict, and what the build
+//! can do with the core's defaults and limits.
+
+use super::{bytes_arg, f32_arg, js_err, to_js, MAX_ARG_BYTES};
+use crate::config::{ModelKind, TrainConfig};
+use crate::finetune::FineTuneConfig;
+use crate::idx::{parse_idx as parse_idx_core, IdxKind};
+use crate::input::IMAGE_PIXELS;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// Parses and validates an IDX file (raw or gzip).
+#[wasm_bindgen(js_name = parseIdx, unchecked_return_type = "IdxFile")]
+pub fn parse_idx(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue) -> Result<JsValue, JsError> {
+    let idx = parse_idx_core(&bytes_arg(&bytes, "IDX file", MAX_ARG_BYTES)?).map_err(js_err)?;
+    let (kind, rows, cols) = match idx.kind {
+        IdxKind::Images => ("images", idx.dims[1], idx.dims[2]),
+        IdxKind::Labels => {
+            crate::idx::Idx::clone(&idx).into_labels().map_err(js_err)?;
+            ("labels", 0, 0)
+        }
+    };
+    let out = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| js_sys::Reflect::set(&out, &k.into(), &v).map(|_| ());
+    set("kind", kind.into())
+        .and(set("count", (idx.count() as u32).into()))
+        .and(set("rows", (rows as u32).into()))
+        .and(set("cols", (cols as u32).into()))
+        .and(set("data", js_sys::Uint8Array::from(idx.data.as_slice()).into()))
+        .map_err(|_| js_err("could not build the IDX object"))?;
+    Ok(out.into())
+}
+
+/// A canvas buffer (grayscale or RGBA, any size) to 784 MNIST-style bytes; `undefined` if empty.
+#[wasm_bindgen(js_name = preprocessDrawing)]
+pub fn preprocess_drawing(
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array | Uint8ClampedArray")] pixels: JsValue,
+    width: usize,
+    height: usize,
+    channels: usize,
+) -> Result<Option<Vec<u8>>, JsError> {
+    crate::preprocess::preprocess_drawing(&bytes_arg(&pixels, "drawing pixels", MAX_ARG_BYTES)?, width, height, channels).map_err(js_err)
+}
+
+/// What this build can do: version, SIMD, threads, models.
+#[wasm_bindgen(js_name = buildInfo, unchecked_return_type = "BuildInfo")]
+pub fn build_info() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    struct Info {
+        version: &'static str,
+        simd: bool,
+        threads: usize,
+        models: Vec<&'static str>,
+        #[serde(rename = "imagePixels")]
+        image_pixels: usize,
+    }
+    to_js(&Info {
+        version: env!("CARGO_PKG_VERSION"),
+        simd: cfg!(target_feature = "simd128"),
+        threads: 1,
+        models: ModelKind::ALL.iter().map(|k| k.name()).collect(),
+        image_pixels: IMAGE_PIXELS,
+    })
+}
+
+/// What the canvas should say: a digit, "not sure" between two, or a scribble.
+#[wasm_bindgen(unchecked_return_type = "Verdict")]
+pub fn judge(
+    #[wasm_bindgen(unchecked_param_type = "Float32Array")] probs: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "Uint8Array")] image: JsValue,
+) -> Result<JsValue, JsError> {
+    let probs = f32_arg(&probs, "probabilities", crate::input::NUM_CLASSES)?;
+    to_js(&crate::verdict::judge(&probs, &bytes_arg(&image, "image", IMAGE_PIXELS)?).map_err(js_err)?)
+}
+
+/// Every default setting, from the core's one home of them: the page fills its forms from these.
+#[wasm_bindgen(unchecked_return_type = "Defaults")]
+pub fn defaults() -> Result<JsValue, JsError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Defaults {
+        trainer: TrainConfig,
+        fine_tune: FineTuneConfig,
+    }
+    to_js(&Defaults { trainer: TrainConfig::default(), fine_tune: FineTuneConfig::default() })
+}
+
+/// The limits the core enforces, for the page's form bounds and messages.
+#[wasm_bindgen(unchecked_return_type = "Limits")]
+pub fn limits() -> Result<JsValue, JsError> {
+    to_js(&crate::config::Limits::CURRENT)
+}

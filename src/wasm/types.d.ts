@@ -1,0 +1,35 @@
+export interface TrainerConfig {
+  model?: 'mlp' | 'cnn' | 'cnn-large';
+  optimizer?: 'adam' | 'adamw' | 'sgd';
+  learningRate?: number;
+  batchSize?: number;
+  epochs?: number;
+  seed?: number;
+  weightDecay?: number;
+  momentum?: number;
+  validationSize?: number;
+  maxBatchSize?: number;
+  lrDecay?: number;
+  augment?: boolean;
+}
+export interface FineTuneConfig {
+  steps?: number; learningRate?: number; batchSize?: number; ownShare?: number; headOnly?: boolean; seed?: number;
+}
+export type Verdict =
+  | { kind: 'digit'; digit: number; probability: number }
+  | { kind: 'unsure'; first: number; firstProbability: number; second: number; secondProbability: number }
+  | { kind: 'scribble' };
+export interface Defaults { trainer: Required<TrainerConfig>; fineTune: Required<FineTuneConfig>; }
+export interface Limits {
+  maxEpochs: number; maxBatchSize: number; minLearningRate: number; maxLearningRate: number; maxFineTuneSteps: number;
+  maxWeightsBytes: number; maxCanvasSide: number;
+}
+export interface StepResult { loss: number; accuracy: number; }
+export interface ShardGradients { loss: number; correct: number; count: number; values: Float32Array; }
+export interface Evaluation {
+  count: number; loss: number; accuracy: number;
+  confusion: number[][]; precision: number[]; recall: number[]; f1: number[];
+  macroF1: number; predictions: Uint8Array;
+}
+export interface IdxFile { kind: 'images' | 'labels'; count: number; rows: number; cols: number; data: Uint8Array; }
+export interface BuildInfo { version: string; simd: boolean; threads: number; models: string[]; imagePixels: number; }
