@@ -30,12 +30,10 @@ mod activation;
 mod batch_norm;
 mod blocked;
 mod conv;
-mod direct;
 mod epilogue;
 mod lanes;
 mod linear;
 mod pool;
-mod winograd;
 
 pub use activation::{relu, Relu};
 pub use batch_norm::{batch_norm_train, BatchNormTrain, FusedBatchNorm};

@@ -9,8 +9,8 @@
 //! values are stored. Forward pass only: the backward pass of these layers (no input gradient, as
 //! the input is the image) stays on im2col + gemm, where the weight gradient's inner dimension is large.
 
-use super::epilogue::Output;
-use super::lanes::L4;
+use crate::ops::epilogue::Output;
+use crate::ops::lanes::L4;
 
 /// Taps of the 3×3 kernel.
 const TAPS: usize = 9;

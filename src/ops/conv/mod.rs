@@ -1,8 +1,8 @@
 //! [`conv2d`]: a k×k, stride-1, unpadded ("valid") 2-D convolution with the bias and an optional ReLU
 //! fused in, as im2col + gemm, or, for the 3×3 layers with enough input channels, with Winograd's
-//! F(4×4, 3×3) ([`super::winograd`]: 2.25–4× fewer multiplications in all three products for the
+//! F(4×4, 3×3) ([`winograd`]: 2.25–4× fewer multiplications in all three products for the
 //! models' layers; the default in wasm32, see [`FAST_KERNELS_BY_DEFAULT`]), and, for the forward
-//! pass of a layer on one input channel, a direct kernel ([`super::direct`]). The paths share
+//! pass of a layer on one input channel, a direct kernel ([`direct`]). The paths share
 //! the chunking and the gradient masking below; Winograd and the direct kernel add the bias, apply
 //! the activation and pool each output value while it is in registers, im2col in a pass over the
 //! product.
@@ -32,13 +32,16 @@
 //! pass each group sums its own weight and bias gradients, and the groups' sums are added in group
 //! order.
 
-use super::direct::Direct;
+mod direct;
+mod winograd;
+
 use super::epilogue::{mask, Output};
 use super::pool::pool_rows;
-use super::winograd::Winograd;
 use super::{check_f32_cpu, cpu_f32, f32_data, matmul, needs_grad, run_jobs, Activation, Mat, Scratch};
 use candle_core::{bail, CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use direct::Direct;
 use std::sync::Mutex;
+use winograd::Winograd;
 
 /// Upper bound on the im2col columns of one chunk of images, in values: 256 KiB of `f32`, half of a
 /// typical core's L2 cache, so gemm reads the columns im2col has just written from the cache rather
@@ -46,7 +49,7 @@ use std::sync::Mutex;
 const COLS_PER_CHUNK: usize = 1 << 16;
 
 /// Whether [`conv2d`] and [`conv2d_pool2x2`] use the fast kernels (Winograd for the 3×3 layers with
-/// ≥ 8 input channels, the direct kernel of [`super::direct`] for 3×3 layers on one input channel)
+/// ≥ 8 input channels, the direct kernel of [`direct`] for 3×3 layers on one input channel)
 /// where they apply: in wasm32 only. There gemm's SIMD128 kernel is 4 wide with no fused multiply-add,
 /// so the multiplications Winograd saves pay off; natively gemm's wider AVX2 + FMA kernels
 /// make im2col the faster path (the tile transforms stay 4 wide), and the CLI keeps im2col's

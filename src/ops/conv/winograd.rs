@@ -33,10 +33,10 @@
 //! Matrices from Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (2016), with the
 //! interpolation points 0, ±1, ±2, ∞.
 
-use super::blocked;
-use super::epilogue::Output;
-use super::lanes::L4;
-use super::{matmul, Mat, Scratch};
+use crate::ops::blocked;
+use crate::ops::epilogue::Output;
+use crate::ops::lanes::L4;
+use crate::ops::{matmul, Mat, Scratch};
 
 /// Output tile side (`m` of F(m×m, 3×3)).
 const M: usize = 4;
