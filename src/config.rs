@@ -179,6 +179,8 @@ pub struct Limits {
     pub max_epochs: usize,
     /// Largest `maxBatchSize`.
     pub max_batch_size: usize,
+    /// Smallest learning rate.
+    pub min_learning_rate: f64,
     /// Largest learning rate.
     pub max_learning_rate: f64,
     /// Most fine-tune steps.
@@ -194,6 +196,7 @@ impl Limits {
     pub const CURRENT: Limits = Limits {
         max_epochs: MAX_EPOCHS,
         max_batch_size: MAX_BATCH_SIZE,
+        min_learning_rate: MIN_LEARNING_RATE,
         max_learning_rate: MAX_LEARNING_RATE,
         max_fine_tune_steps: crate::finetune::MAX_FINE_TUNE_STEPS,
         max_weights_bytes: crate::checkpoint::MAX_WEIGHTS_BYTES,
@@ -209,10 +212,13 @@ pub const MAX_BATCH_SIZE: usize = 65_536;
 /// The largest learning rate accepted; far above any useful value, it only rules out typos.
 pub const MAX_LEARNING_RATE: f64 = 1_000.0;
 
-/// A learning rate must be a finite number in (0, [`MAX_LEARNING_RATE`]].
+/// The smallest learning rate accepted: below it a run of any length would not move the weights.
+pub const MIN_LEARNING_RATE: f64 = 1e-7;
+
+/// A learning rate must be a finite number in [[`MIN_LEARNING_RATE`], [`MAX_LEARNING_RATE`]].
 pub fn check_learning_rate(lr: f64) -> Result<()> {
-    if !lr.is_finite() || lr <= 0.0 || lr > MAX_LEARNING_RATE {
-        bail!("learningRate must be a finite number in (0, {MAX_LEARNING_RATE}], got {lr}")
+    if !lr.is_finite() || !(MIN_LEARNING_RATE..=MAX_LEARNING_RATE).contains(&lr) {
+        bail!("learningRate must be a finite number between {MIN_LEARNING_RATE} and {MAX_LEARNING_RATE}, got {lr}")
     }
     Ok(())
 }

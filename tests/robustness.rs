@@ -6,7 +6,7 @@
 
 use candle_core::{DType, Device, Tensor};
 use inkling::checkpoint::MAX_WEIGHTS_BYTES;
-use inkling::config::MAX_LEARNING_RATE;
+use inkling::config::{MAX_LEARNING_RATE, MIN_LEARNING_RATE};
 use inkling::dataset::Dataset;
 use inkling::idx::{encode_images, encode_labels, parse_idx, MAX_IDX_BYTES};
 use inkling::preprocess::{preprocess_drawing, MAX_CANVAS_SIDE};
@@ -156,7 +156,7 @@ fn non_finite_and_out_of_range_learning_rates_are_refused() {
     let mut t = mlp();
     let before = t.export_weights().unwrap();
     let lr = t.config().learning_rate;
-    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, -1e-3, MAX_LEARNING_RATE * 2.0, f64::MAX] {
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, -1e-3, MIN_LEARNING_RATE / 2.0, MAX_LEARNING_RATE * 2.0, f64::MAX] {
         let e = t.set_learning_rate(bad).unwrap_err().to_string();
         assert!(e.contains("learningRate") && e.contains("finite number"), "{bad}: {e}");
         assert_eq!(t.config().learning_rate, lr, "{bad} changed the learning rate");

@@ -141,7 +141,7 @@ test('bad trainer configs throw, naming the key', { skip }, () => {
     [{ learningRate: NaN }, /learningRate must be a finite number, got NaN/],
     [{ learningRate: Infinity }, /learningRate must be a finite number, got Infinity/],
     [{ momentum: -Infinity }, /momentum must be a finite number, got -Infinity/],
-    [{ learningRate: -1 }, /learningRate must be a finite number in \(0, 1000\], got -1/],
+    [{ learningRate: -1 }, /learningRate must be a finite number between 0.0000001 and 1000, got -1/],
     [{ learningRate: '0.1' }, /invalid type: string/],
     [{ batchSize: 0 }, /batchSize must be between 1 and maxBatchSize/],
     [{ batchSize: 1.5 }, /invalid type: floating point/],

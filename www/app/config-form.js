@@ -3,29 +3,51 @@
 
 import { dom, settings } from './store.js';
 
+/**
+ * A number field's value checked against its own `min`, `max` and `step` (filled from the core's
+ * limits at start-up); marks the field and adds a message to `errors` when it is out of bounds.
+ */
+function numberField(input, name, errors) {
+  const v = Number(input.value);
+  const [min, max] = [Number(input.min), Number(input.max)];
+  const integer = input.step === '1';
+  const bad = input.value.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v));
+  input.setAttribute('aria-invalid', String(bad));
+  if (bad) errors.push(`${name} must be ${integer ? 'a whole number' : 'a number'} between ${min} and ${max}.`);
+  return v;
+}
+
+/** Shows `errors` under a form (hidden when there are none); true when there are none. */
+function showErrors(el, errors) {
+  el.hidden = !errors.length;
+  el.textContent = errors.join(' ');
+  return !errors.length;
+}
+
 /** The form's training config, or null (with the errors shown) when a field is invalid. */
 export function readConfig() {
   const errors = [];
-  const num = (input, name, { min, max, integer }) => {
-    const v = Number(input.value);
-    const bad = input.value.trim() === '' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v));
-    input.setAttribute('aria-invalid', String(bad));
-    if (bad) errors.push(`${name} must be ${integer ? 'a whole number' : 'a number'} between ${min} and ${max}.`);
-    return v;
-  };
-  const { limits } = settings;
   const config = {
     model: dom.cfgModel.value,
     optimizer: dom.cfgOptimizer.value,
-    learningRate: num(dom.cfgLr, 'Learning rate', { min: 1e-6, max: 1 }),
-    batchSize: num(dom.cfgBatch, 'Batch size', { min: 1, max: 1024, integer: true }),
-    epochs: num(dom.cfgEpochs, 'Epochs', { min: 1, max: limits.maxEpochs, integer: true }),
+    learningRate: numberField(dom.cfgLr, 'Learning rate', errors),
+    batchSize: numberField(dom.cfgBatch, 'Batch size', errors),
+    epochs: numberField(dom.cfgEpochs, 'Epochs', errors),
     augment: dom.cfgAugment.checked,
   };
   if (config.optimizer === 'adamw') config.weightDecay = 0.01;
-  dom.cfgError.hidden = !errors.length;
-  dom.cfgError.textContent = errors.join(' ');
-  return errors.length ? null : config;
+  return showErrors(dom.cfgError, errors) ? config : null;
+}
+
+/** The fine-tune form's settings, or null (with the errors shown) when a field is invalid. */
+export function readFineTuneSettings() {
+  const errors = [];
+  const settings = {
+    learningRate: numberField(dom.ftLr, 'Learning rate', errors),
+    steps: numberField(dom.ftSteps, 'Steps', errors),
+    headOnly: dom.ftFreeze.checked,
+  };
+  return showErrors(dom.ftError, errors) ? settings : null;
 }
 
 /** Show a model's config in the form (keys it lacks keep their values). */
@@ -38,18 +60,27 @@ export function applyConfigToForm(config = {}) {
   if (typeof config.augment === 'boolean') dom.cfgAugment.checked = config.augment;
 }
 
+/** Sets a number field's bounds. */
+function bound(input, min, max) {
+  input.min = String(min);
+  input.max = String(max);
+}
+
 /** Take the core's defaults and limits (the engine's buildInfo) and fill both forms from them. */
 export function applyCoreSettings(b) {
-  if (b.defaults) settings.defaults = b.defaults;
-  if (b.limits) settings.limits = b.limits;
+  settings.defaults = b.defaults;
+  settings.limits = b.limits;
   const { defaults, limits } = settings;
+  bound(dom.cfgLr, limits.minLearningRate, limits.maxLearningRate);
+  bound(dom.cfgBatch, 1, defaults.trainer.maxBatchSize);
+  bound(dom.cfgEpochs, 1, limits.maxEpochs);
+  bound(dom.ftLr, limits.minLearningRate, limits.maxLearningRate);
+  bound(dom.ftSteps, 1, limits.maxFineTuneSteps);
   applyConfigToForm(defaults.trainer);
-  dom.cfgEpochs.max = String(limits.maxEpochs);
   const ft = defaults.fineTune;
-  if (ft.learningRate) dom.ftLr.value = String(ft.learningRate);
-  if (ft.steps) dom.ftSteps.value = String(ft.steps);
-  dom.ftSteps.max = String(limits.maxFineTuneSteps);
-  dom.ftFreeze.checked = !!ft.headOnly;
+  dom.ftLr.value = String(ft.learningRate);
+  dom.ftSteps.value = String(ft.steps);
+  dom.ftFreeze.checked = ft.headOnly;
 }
 
 /** Config for a new Trainer that will receive imported weights of `model`. */

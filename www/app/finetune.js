@@ -5,8 +5,9 @@ import { EVT, MSG } from '../protocol/protocol.js';
 import { holdoutSplit, IMAGE_BYTES } from '../shared/batching.js';
 import { persistModel, setModel } from './model.js';
 import { evaluateTest, setTestAccuracy } from './results.js';
-import { dom, emit, refreshControls, rpc, settings, state } from './store.js';
-import { renderFinetuneResult, setProgress, toast } from './ui.js';
+import { readFineTuneSettings } from './config-form.js';
+import { dom, emit, refreshControls, rpc, state } from './store.js';
+import { renderFinetuneResult, setProgress } from './ui.js';
 
 function showStatus(text, className = 'muted small') {
   dom.ftResult.replaceChildren(Object.assign(document.createElement('p'), { className, textContent: text }));
@@ -26,13 +27,8 @@ rpc.on(EVT.FINETUNE_PROGRESS, (p) => {
 async function startFinetune() {
   const n = state.digits.length;
   if (!n || dom.ftStart.disabled) return;
-  const { maxFineTuneSteps } = settings.limits;
-  const lr = Number(dom.ftLr.value);
-  const steps = Math.round(Number(dom.ftSteps.value));
-  if (!(lr > 0 && lr <= 0.1) || !(steps >= 1 && steps <= maxFineTuneSteps)) {
-    toast(`Fine-tune learning rate must be in (0, 0.1] and steps 1–${maxFineTuneSteps}.`);
-    return;
-  }
+  const ftSettings = readFineTuneSettings();
+  if (!ftSettings) return;
   const { holdout } = holdoutSplit(n);
   const images = new Uint8Array(n * IMAGE_BYTES);
   const labels = new Uint8Array(n);
@@ -45,7 +41,7 @@ async function startFinetune() {
   setProgress(dom.ftBar, 0);
   refreshControls();
   try {
-    const r = await rpc.call(MSG.FINETUNE, { images, labels, holdout, settings: { learningRate: lr, steps, headOnly: dom.ftFreeze.checked } }, [images.buffer, labels.buffer]);
+    const r = await rpc.call(MSG.FINETUNE, { images, labels, holdout, settings: ftSettings }, [images.buffer, labels.buffer]);
     renderFinetuneResult(dom.ftResult, r);
     setProgress(dom.ftBar, 1, { state: 'done' });
     setModel(r.model, 'fine-tuned');

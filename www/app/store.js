@@ -11,8 +11,8 @@ export const rpc = new RpcClient(new Worker(new URL('../engine/worker.js', impor
 
 /** The core's defaults and limits (buildInfo from the engine); the forms are filled from them at start-up. */
 export const settings = {
-  defaults: { trainer: {}, fineTune: {} },
-  limits: { maxEpochs: 100, maxFineTuneSteps: 2000, maxLearningRate: 1 },
+  defaults: null,
+  limits: null,
 };
 
 export const state = {
@@ -81,6 +81,7 @@ export const dom = {
   classCounts: $('class-counts'),
   ftLr: $('ft-lr'),
   ftSteps: $('ft-steps'),
+  ftError: $('ft-error'),
   ftFreeze: $('ft-freeze'),
   ftStart: $('finetune-start'),
   ftStop: $('finetune-stop'),
