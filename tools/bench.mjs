@@ -36,17 +36,18 @@
 //   npm run bench -- --no-build --no-native
 //   npm run bench -- --models cnn --batches 64
 //   npm run bench -- --native-threads 1    (RAYON_NUM_THREADS for the native runs; default: the CLI's)
+//   npm run bench -- --epoch --docs        the same, and write the table into docs/performance.md
 //   npm run bench -- --quality             drawn-digit accuracy and the fine-tune benchmark (MNIST_DIR)
 //   npm run bench -- --quality --weights W  the same for another weights file
 //   env: CHROMIUM (default /usr/bin/chromium); BENCH_DEBUG=1 prints the bench page's console
 
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { browserBench } from './bench/browser.mjs';
 import { nativeBench } from './bench/native.mjs';
 import { PRETRAINED, qualityBench } from './bench/quality.mjs';
-import { buildTable, machineInfo, machineLine, staticFacts } from './bench/report.mjs';
+import { buildTable, machineInfo, machineLine, replaceResults, resultsBlock, staticFacts } from './bench/report.mjs';
 import { buildIfNeeded, RESULTS, SITE } from './bench/site.mjs';
 import { banner, formatDuration, isMain, logger, main, ROOT } from './lib.mjs';
 
@@ -67,6 +68,7 @@ if (isMain(import.meta.url)) main('bench', async () => {
       'native-threads': { type: 'string' },
       quality: { type: 'boolean', default: false },
       weights: { type: 'string', default: PRETRAINED },
+      docs: { type: 'boolean', default: false },
     },
   });
   if (values.quality) return qualityBench({ weights: values.weights, build: !values['no-build'] });
@@ -107,17 +109,15 @@ if (isMain(import.meta.url)) main('bench', async () => {
 
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify({ machine, seconds, dataset: results.dataset, buildInfo: results.buildInfo, results: results.list }, null, 2)}\n`);
-  const md = [
-    '# Inkling benchmarks',
-    '',
-    `Machine: ${machineLine(machine)}.`,
-    results.dataset ? `Dataset: ${results.dataset.official ? 'real MNIST' : results.dataset.name}, ${results.dataset.train.toLocaleString('en-US')} training images.` : '',
-    `Produced by \`npm run bench -- --seconds ${seconds}${values.epoch ? ' --epoch' : ''}\` (tools/bench.mjs). wasm = headless Chromium, one worker thread; native = \`inkling bench\`.`,
-    '',
-    table,
-    '',
-  ].join('\n');
+  const command = `npm run bench -- ${process.argv.slice(2).filter((a) => a !== '--docs').join(' ')}`.trim();
+  const block = resultsBlock({ machine, dataset: results.dataset, command, table });
+  const md = `# Inkling benchmarks\n\n${block}\n`;
   writeFileSync(join(RESULTS, 'latest.md'), md);
   log.ok(`wrote ${relative(ROOT, join(RESULTS, 'latest.json'))} and ${relative(ROOT, join(RESULTS, 'latest.md'))}`);
+  if (values.docs) {
+    const doc = join(ROOT, 'docs', 'performance.md');
+    writeFileSync(doc, replaceResults(readFileSync(doc, 'utf8'), block));
+    log.ok(`wrote the results into ${relative(ROOT, doc)}`);
+  }
   return 0;
 });

@@ -1,7 +1,7 @@
 // Unit tests for the pure parts of tools/bench.mjs (statistics, table) and soak.mjs (verdict).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { markdownTable, median, percentile } from '../../tools/bench/report.mjs';
+import { DOCS_BEGIN, DOCS_END, markdownTable, median, percentile, replaceResults, resultsBlock } from '../../tools/bench/report.mjs';
 import { probeFreeHeap, verdict } from '../../tools/soak.mjs';
 
 test('median and nearest-rank percentile', () => {
@@ -21,6 +21,19 @@ test('markdown table: header, alignment row, padded cells', () => {
   assert.match(t[1], /^\|:-+\|-+:\|$/);
   assert.equal(new Set(t.map((l) => l.length)).size, 1, 'all lines the same width');
   assert.match(t[3], /^\| long name \| +22 \|$/);
+});
+
+test('the docs results block names machine, commit, date and command, and replaces only what is between the markers', () => {
+  const machine = { cpu: 'Some CPU', cores: 2, loadavg: [0.5, 0.4, 0.3], node: 'v20', commit: 'abc1234', date: '2026-12-03T20:00:00.000Z', chromium: '148' };
+  const block = resultsBlock({ machine, dataset: { official: true, train: 55000 }, command: 'npm run bench -- --epoch', table: '| a |\n|:--|' });
+  assert.match(block, /^Machine: Some CPU, 2 cores, .*commit abc1234; 2026-12-03T20:00:00.000Z\.\nData: real MNIST, 55,000 training images\.\nCommand: `npm run bench -- --epoch`\.\n\n\| a \|/);
+  const doc = `# P\n\nintro\n${DOCS_BEGIN}\nold table\n${DOCS_END}\n\nafter\n`;
+  const out = replaceResults(doc, block);
+  assert.ok(out.startsWith(`# P\n\nintro\n${DOCS_BEGIN}\nMachine: Some CPU`));
+  assert.ok(out.endsWith(`| a |\n|:--|\n${DOCS_END}\n\nafter\n`));
+  assert.ok(!out.includes('old table'));
+  assert.equal(replaceResults(out, block), out, 'writing twice changes nothing');
+  assert.throws(() => replaceResults('# no markers', block), /markers/);
 });
 
 test('soak verdict: flat passes, growth after epoch 1 or after predictions fails', () => {

@@ -122,6 +122,29 @@ export function buildTable(results) {
   return markdownTable(['benchmark', `wasm, ${all} worker${all > 1 ? 's' : ''}`, 'wasm, 1 worker', `native${native ? ` (${native.threads} thr)` : ''}`, 'unit / notes'], rows);
 }
 
+/** The markers between which `npm run bench -- --docs` writes its results in docs/performance.md. */
+export const DOCS_BEGIN = '<!-- results: written by npm run bench -- --docs -->';
+export const DOCS_END = '<!-- /results -->';
+
+/** A dated results block: the machine (with the commit), the data set, the command and the table. */
+export function resultsBlock({ machine, dataset, command, table }) {
+  return [
+    `Machine: ${machineLine(machine)}.`,
+    dataset ? `Data: ${dataset.official ? 'real MNIST' : dataset.name}, ${dataset.train.toLocaleString('en-US')} training images.` : '',
+    `Command: \`${command}\`.`,
+    '',
+    table,
+  ].filter((l, i) => l || i > 2).join('\n');
+}
+
+/** `doc` with the text between the results markers replaced by `block`; throws when the markers are missing. */
+export function replaceResults(doc, block) {
+  const a = doc.indexOf(DOCS_BEGIN);
+  const b = doc.indexOf(DOCS_END);
+  if (a < 0 || b < a) throw new Error(`the results markers (${DOCS_BEGIN} … ${DOCS_END}) are missing`);
+  return `${doc.slice(0, a + DOCS_BEGIN.length)}\n${block}\n${doc.slice(b)}`;
+}
+
 export function machineLine(m) {
   return `${m.cpu}, ${m.cores} cores, load average ${m.loadavg.join(' ')} at start; Chromium ${m.chromium || '—'}; node ${m.node}; commit ${m.commit}; ${m.date}`;
 }
