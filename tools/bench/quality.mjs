@@ -25,10 +25,11 @@ export async function qualityBench({ weights, build }) {
   log(`${machineLine(machine)}; weights ${weights}`);
   await run('cargo', ['build', '--release', '--quiet', '--bin', 'inkling']);
   const bin = join(ROOT, 'target', 'release', 'inkling');
-  const q = JSON.parse(capture(bin, ['quality', '--weights', weights, '--data', dir, '--count', '1000', '--json']).stdout);
+  const q = JSON.parse(capture(bin, ['quality', '--weights', weights, '--data', dir, '--json']).stdout);
   if (build) await buildIfNeeded();
   const site = await serveStatic(SITE, { cacheAssets: true });
   const browser = await launchChromium();
+  machine.chromium = browser.version();
   const times = {};
   try {
     const page = await browser.newPage();
@@ -46,7 +47,7 @@ export async function qualityBench({ weights, build }) {
     '| measure | result |',
     '|---|---|',
     `| MNIST test | ${pct(q.mnist_test)} |`,
-    `| canvas-style drawings (${q.count} MNIST test digits, scaled 5–10×, off-centre, slanted, normal or heavy hard strokes) | ${pct(q.canvas)} |`,
+    `| canvas-style drawings (${q.count.toLocaleString('en-US')} MNIST test digits, scaled 5–10×, off-centre, slanted, normal or heavy hard strokes) | ${pct(q.canvas)} |`,
     `| brush-stroke drawings (the same digits traced along their centre line with the app's round brush) | ${pct(q.strokes)} |`,
   ];
   for (const { result: r } of q.style) {

@@ -21,7 +21,7 @@ pub fn quality(weights: &Path, dir: &Path, count: usize, split: &str, json: bool
         "validation" => &validation,
         _ => candle_core::bail!("--split must be test or validation, got {split}"),
     };
-    let count = count.min(source.len() / 2);
+    let count = count.min(source.len());
     let first: Vec<usize> = (0..count).collect();
     let mut trainer = load_trainer(weights)?;
     let mnist = trainer.evaluate_dataset(&sets.test)?.accuracy;
