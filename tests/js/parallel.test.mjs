@@ -1,100 +1,15 @@
-// The data-parallel pool (www/pool/): the pure helpers (shares.js), then the pool itself with the built wasm
-// package, its helpers served over MessageChannels in this process exactly as shard-worker.js serves
-// them in a browser worker. A pooled step must equal the plain step, pooled evaluation and prediction
+// The data-parallel pool (www/pool/) with the built wasm package, its helpers served over
+// MessageChannels in this process exactly as shard-worker.js serves them in a browser worker. A pooled step must equal the plain step, pooled evaluation and prediction
 // must equal the plain ones, mirrors must follow weight changes, and a failing helper must cost
-// nothing but speed. The wasm part is skipped when www/pkg has not been built.
+// nothing but speed. Skipped when www/pkg has not been built.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { MIN_SPLIT_STEP_MS, STREAM_DEPTH, TIMED_CALLS, TrainerPool } from '../../www/pool/parallel.js';
-import { MAX_WORKERS, chunkRanges, combineGradients, splitRanges, workerCount } from '../../www/pool/shares.js';
+import { STREAM_DEPTH, TrainerPool } from '../../www/pool/parallel.js';
+import { MIN_SPLIT_STEP_MS, TIMED_CALLS } from '../../www/pool/split-timer.js';
 import { mirrorKey, shardHandlers } from '../../www/pool/shard.js';
-import { startPool } from '../../www/pool/start.js';
 import { RpcClient, plain, serveRpc } from '../../www/protocol/protocol.js';
-
-test('splitRanges: contiguous, sizes within one, larger first, respecting the minimum share', () => {
-  assert.deepEqual(splitRanges(64, 2), [[0, 32], [32, 64]]);
-  assert.deepEqual(splitRanges(10, 3), [[0, 4], [4, 7], [7, 10]]);
-  assert.deepEqual(splitRanges(5, 8), [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]);
-  assert.deepEqual(splitRanges(20, 4, 8), [[0, 10], [10, 20]]); // 4 shares of 5 would be under 8
-  assert.deepEqual(splitRanges(7, 4, 8), [[0, 7]]);
-  assert.deepEqual(splitRanges(0, 3), [[0, 0]]);
-  for (const [n, k] of [[1000, 7], [33, 2], [64, 8]]) {
-    const r = splitRanges(n, k);
-    assert.equal(r[0][0], 0);
-    assert.equal(r.at(-1)[1], n);
-    r.slice(1).forEach(([s], i) => assert.equal(s, r[i][1]));
-    const sizes = r.map(([s, e]) => e - s);
-    assert.ok(Math.max(...sizes) - Math.min(...sizes) <= 1);
-  }
-});
-
-test('chunkRanges: consecutive chunks of the size asked, the last shorter; bad sizes refused', () => {
-  assert.deepEqual(chunkRanges(10, 4), [[0, 4], [4, 8], [8, 10]]);
-  assert.deepEqual(chunkRanges(8, 4), [[0, 4], [4, 8]]);
-  assert.deepEqual(chunkRanges(3, 256), [[0, 3]]);
-  assert.deepEqual(chunkRanges(0, 4), []);
-  assert.throws(() => chunkRanges(2.5, 4), /cannot cut/);
-  assert.throws(() => chunkRanges(10, 0), /positive integer/);
-});
-
-test('workerCount: one per core unless asked, within 1..MAX_WORKERS', () => {
-  assert.equal(workerCount(2), 2);
-  assert.equal(workerCount(64), MAX_WORKERS);
-  assert.equal(workerCount(undefined), 1);
-  assert.equal(workerCount(8, 1), 1);
-  assert.equal(workerCount(2, 3), 3);
-  assert.equal(workerCount(4, 0), 4);
-  assert.equal(workerCount(4, 2.5), 4);
-});
-
-test('combineGradients: size-weighted mean, mean loss, accuracy; a diverged share poisons the step', () => {
-  const a = { loss: 1, correct: 3, count: 3, values: new Float32Array([3, 0]) };
-  const b = { loss: 2, correct: 0, count: 1, values: new Float32Array([-1, 4]) };
-  const c = combineGradients([a, b]);
-  assert.deepEqual(Array.from(c.values), [2, 1]); // (3*3 + 1*-1)/4, (0 + 4)/4
-  assert.equal(c.loss, 1.25);
-  assert.equal(c.accuracy, 0.75);
-  assert.equal(c.count, 4);
-  const bad = combineGradients([a, { loss: NaN, correct: 0, count: 1, values: new Float32Array(0) }]);
-  assert.equal(bad.values, null);
-  assert.ok(Number.isNaN(bad.loss));
-  assert.throws(() => combineGradients([a, { ...b, values: new Float32Array(3) }]), /different lengths/);
-});
-
-test('startPool leaves out helpers that fail, throw or never answer, and terminates them', async () => {
-  const terminated = [];
-  /** A fake worker: 'ok' answers init, 'error' answers with an error, 'silent' never answers. */
-  const fake = (kind, i) => {
-    const listeners = new Set();
-    return {
-      addEventListener: (type, fn) => type === 'message' && listeners.add(fn),
-      removeEventListener: (type, fn) => listeners.delete(fn),
-      terminate: () => terminated.push(i),
-      postMessage({ id }) {
-        if (kind === 'silent') return;
-        const data = kind === 'ok' ? { id, ok: true, result: { ready: true } } : { id, ok: false, error: { message: 'no wasm' } };
-        setTimeout(() => listeners.forEach((fn) => fn({ data })));
-      },
-    };
-  };
-  const kinds = ['ok', 'error', 'silent', 'throw', 'ok'];
-  let i = 0;
-  const make = () => {
-    const k = i++;
-    if (kinds[k] === 'throw') throw new Error('workers are blocked');
-    return fake(kinds[k], k);
-  };
-  const { pool, workers } = await startPool(kinds.length, make, null, { initTimeoutMs: 50 });
-  assert.equal(pool.size, 3); // the coordinator and the two helpers that answered
-  assert.equal(workers.length, 2);
-  assert.deepEqual(terminated.sort(), [1, 2]);
-  const none = await startPool(0, make, null);
-  assert.equal(none.pool.size, 1);
-});
-
-// ---- with the wasm package --------------------------------------------------------------------------
 
 const pkgDir = fileURLToPath(new URL('../../www/pkg/', import.meta.url));
 const wasmPath = `${pkgDir}inkling_bg.wasm`;
@@ -217,26 +132,26 @@ describe('TrainerPool with the wasm package', { skip }, () => {
     await train();
     assert.equal(pool.worthSplitting(key), false);
     for (let i = 0; i < TIMED_CALLS; i++) {
-      assert.equal(pool.unsplitMs.get(key), -1, 'still timing');
+      assert.equal(pool.timer.unsplitMs.get(key), -1, 'still timing');
       await train();
     }
-    assert.ok(pool.unsplitMs.get(key) >= 0);
-    assert.equal(pool.unsplitMs.get(key), Math.min(...pool.trials.get(pool.unsplitMs).get(key)), 'the fastest counts');
-    pool.unsplitMs.set(key, MIN_SPLIT_STEP_MS / 4); // a fast step (as the mlp's): stays plain
+    assert.ok(pool.timer.unsplitMs.get(key) >= 0);
+    assert.equal(pool.timer.unsplitMs.get(key), Math.min(...pool.timer.trials.get(pool.timer.unsplitMs).get(key)), 'the fastest counts');
+    pool.timer.unsplitMs.set(key, MIN_SPLIT_STEP_MS / 4); // a fast step (as the mlp's): stays plain
     await train();
     assert.equal(pool.timing.calls, 0);
-    pool.unsplitMs.set(key, MIN_SPLIT_STEP_MS * 4); // a slow step (as the cnn's): split trials
+    pool.timer.unsplitMs.set(key, MIN_SPLIT_STEP_MS * 4); // a slow step (as the cnn's): split trials
     const trials = 1 + TIMED_CALLS;
     for (let i = 0; i < trials; i++) {
       assert.equal(pool.worthSplitting(key), undefined, 'on trial');
       await train();
     }
     assert.equal(pool.timing.calls, trials);
-    assert.ok(pool.splitMs.get(key) >= 0, 'the trials are timed');
-    pool.splitMs.set(key, MIN_SPLIT_STEP_MS * 5); // split measured slower: plain from now on
+    assert.ok(pool.timer.splitMs.get(key) >= 0, 'the trials are timed');
+    pool.timer.splitMs.set(key, MIN_SPLIT_STEP_MS * 5); // split measured slower: plain from now on
     await train();
     assert.equal(pool.timing.calls, trials);
-    pool.splitMs.set(key, MIN_SPLIT_STEP_MS * 2); // split measured faster: split from now on
+    pool.timer.splitMs.set(key, MIN_SPLIT_STEP_MS * 2); // split measured faster: split from now on
     await train();
     await train();
     assert.equal(pool.timing.calls, trials + 2);

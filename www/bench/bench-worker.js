@@ -147,7 +147,7 @@ async function train({ model, batch, warmup = 2, warmupSeconds = 1, seconds = 5,
  * Inference throughput: predict(batch of `batch` test images), or with `stream` the whole test set
  * streamed in such batches, until `seconds` have passed, after an
  * untimed warm-up of at least `warmupSeconds` (V8's tiering, and the pool's timed trials of split and
- * unsplit calls, see TIMED_CALLS in parallel.js).
+ * unsplit calls, see TIMED_CALLS in split-timer.js).
  */
 async function infer({ model, batch = 256, warmupSeconds = 1, seconds = 3, minCalls = 3, workers = 'all', stream = false }) {
   const d = requireData();

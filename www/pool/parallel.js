@@ -22,25 +22,10 @@ import { IMAGE_BYTES } from '../shared/batching.js';
 import { mergeEvaluations } from '../shared/metrics.js';
 import { MAX_WORKERS, splitRanges, chunkRanges, combineGradients, shareOf, concat } from './shares.js';
 import { SHARD, mirrorKey } from './shard.js';
+import { MIN_SPLIT_STEP_MS, SplitTimer } from './split-timer.js';
 
 /** Below this many images per worker a batch is not split (messages would cost more than they save). */
 export const MIN_SHARD = 8;
-
-/**
- * A call (training step, evaluation or prediction) is tried split across workers only if it takes at
- * least this long unsplit: a split step costs a few ms of copying and messages (weights out, gradients
- * back), more than a short step such as the mlp's saves by sharing its work. Above it, split and
- * unsplit calls are both timed and the faster is kept, as which one wins depends on the model, the
- * batch size and the machine.
- */
-export const MIN_SPLIT_STEP_MS = 12;
-
-/**
- * Calls timed each way (after one untimed warm-up call) before the pool decides; the fastest of them
- * counts, as noise only ever adds time. Several calls, so that one call slowed by other work on the
- * machine does not settle the whole run on the slower way.
- */
-export const TIMED_CALLS = 3;
 
 /**
  * Ranges a helper keeps queued while streaming (TrainerPool.stream): two, so that it starts the next
@@ -58,69 +43,24 @@ const FAILED = Symbol('failed');
  */
 export class TrainerPool {
   constructor(helpers = [], { terminate = () => {}, onHelperLost = () => {}, minSplitStepMs = MIN_SPLIT_STEP_MS } = {}) {
-    this.minSplitStepMs = minSplitStepMs; // 0: always split (tests)
     this.helpers = helpers.map((rpc, i) => ({ rpc, id: i, model: null, version: -1 }));
     /** Milliseconds spent on the local share and waiting for helpers after it, over `calls` fan-outs
      * (for the benchmark: a pool whose coordinator waits long is unbalanced). */
     this.timing = { local: 0, wait: 0, calls: 0 };
     this.terminate = terminate;
     this.onHelperLost = onHelperLost;
-    /** ms of an unsplit call per "kind:model/images", the fastest of TIMED_CALLS (-1: still timing),
-     * to decide on splitting. */
-    this.unsplitMs = new Map();
-    /** The same for split calls (-1: on trial). */
-    this.splitMs = new Map();
-    /** The times so far per map and key, while on trial. */
-    this.trials = new Map([[this.unsplitMs, new Map()], [this.splitMs, new Map()]]);
+    /** Decides, by timing, which calls are split across the workers. */
+    this.timer = new SplitTimer(minSplitStepMs);
   }
 
-  /** Records a call's `ms` under `key` in `map` (unsplitMs or splitMs): the first call is a warm-up;
-   * after TIMED_CALLS more, the map holds the fastest. */
-  record(map, key, ms) {
-    const trials = this.trials.get(map);
-    if (!trials.has(key)) {
-      trials.set(key, []);
-      map.set(key, -1);
-      return;
-    }
-    const times = trials.get(key);
-    times.push(ms);
-    map.set(key, times.length < TIMED_CALLS ? -1 : Math.min(...times));
-  }
-
-  /**
-   * Whether calls under `key` are split: not before an unsplit call was timed, never when it took
-   * under MIN_SPLIT_STEP_MS, and otherwise when a timed split call was faster (`undefined` while the
-   * split calls are still on trial).
-   */
+  /** Whether calls under `key` are split (see SplitTimer.worthSplitting). */
   worthSplitting(key) {
-    if (this.minSplitStepMs <= 0) return true;
-    const ms = this.unsplitMs.get(key);
-    if (ms === undefined || ms < this.minSplitStepMs) return false;
-    const splitMs = this.splitMs.get(key);
-    return splitMs === undefined || splitMs < 0 ? undefined : splitMs < ms;
+    return this.timer.worthSplitting(key);
   }
 
-  /**
-   * `split()` or `unsplit()` for a call under `key` (see worthSplitting): unsplit calls of each key are
-   * timed first (a warm-up, then TIMED_CALLS), then, when they are slow enough, as many trial split
-   * calls (the warm-up readies the helpers); after that the faster way is used.
-   */
-  async choose(key, ranges, unsplit, split) {
-    const worth = ranges.length > 1 ? this.worthSplitting(key) : false;
-    if (worth === true) return split();
-    if (worth === undefined) {
-      const t0 = performance.now();
-      const result = await split();
-      this.record(this.splitMs, key, performance.now() - t0);
-      return result;
-    }
-    const t0 = performance.now();
-    const result = unsplit();
-    const ms = performance.now() - t0;
-    const seen = this.unsplitMs.get(key);
-    if (seen === undefined || seen < 0) this.record(this.unsplitMs, key, ms);
-    return result;
+  /** `split()` or `unsplit()` for a call under `key`, as the timer decides. */
+  choose(key, ranges, unsplit, split) {
+    return this.timer.choose(key, ranges, unsplit, split);
   }
 
   /** Workers in use, the coordinator included. */
