@@ -15,132 +15,18 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseIdx } from '../../tools/idx.mjs';
 import { serveStatic } from '../../tools/serve.mjs';
 import { CHROMIUM, launchChromium } from '../../tools/chromium.mjs';
-import { digitStrokes, inkBox, placeStrokes } from './strokes.mjs';
+import { MINUTE, assert, loadTestDigits, log, pageDriver, pickDigits, sleep, t0, tid, waitFor } from './page.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DIST = resolve(process.env.E2E_DIST || join(ROOT, 'dist'));
 const RESULTS = resolve(process.env.E2E_RESULTS || join(ROOT, 'test-results'));
 const TARGET_BATCHES = Number(process.env.E2E_BATCHES || 300);
 const MIN_ACCURACY = 0.9;
-const MINUTE = 60_000;
-
-const t0 = Date.now();
-const log = (msg) => console.log(`[e2e +${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}`);
-const tid = (id) => `[data-testid="${id}"]`;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Poll `fn` until it returns a truthy value; throw naming `what` (and the last value seen) on timeout. */
-async function waitFor(what, fn, timeoutMs, intervalMs = 500) {
-  const end = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    last = await fn();
-    if (last?.ok ?? last) return last;
-    if (Date.now() > end) {
-      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}${last?.seen !== undefined ? ` (last seen: ${JSON.stringify(last.seen)})` : ''}`);
-    }
-    await sleep(intervalMs);
-  }
-}
-
-function assert(cond, msg) {
-  if (!cond) throw new Error(`assertion failed: ${msg}`);
-}
-
-/** The test digits the app itself serves (dist/data/mnist/t10k-*.gz). */
-function loadTestDigits() {
-  const dir = join(DIST, 'data', 'mnist');
-  const images = parseIdx(readFileSync(join(dir, 't10k-images-idx3-ubyte.gz')));
-  const labels = parseIdx(readFileSync(join(dir, 't10k-labels-idx1-ubyte.gz')));
-  return Array.from({ length: Math.min(images.count, 200) }, (_, i) => ({
-    index: i,
-    label: labels.data[i],
-    pixels: images.data.subarray(i * 784, (i + 1) * 784),
-  }));
-}
-
-/** The first test digit of each wanted label, skipping used indices. */
-function pickDigits(digits, labels, used = new Set()) {
-  return labels.map((label) => {
-    const d = digits.find((x) => x.label === label && !used.has(x.index));
-    assert(d, `a test digit with label ${label}`);
-    used.add(d.index);
-    return d;
-  });
-}
 
 async function run(page, digits) {
-  // Visible text, whitespace collapsed (for logs and number parsing).
-  const text = async (id) => ((await page.innerText(tid(id))) ?? '').replace(/\s+/g, ' ').trim();
-  const attr = (id, name) => page.getAttribute(tid(id), name);
-  const firstInt = (s) => {
-    const m = /-?\d+/.exec(s ?? '');
-    return m ? Number(m[0]) : NaN;
-  };
-  const setInput = async (id, value) => {
-    const input = page.locator(tid(id));
-    await input.fill(String(value));
-    await input.dispatchEvent('change');
-  };
-
-  /** Clear the canvas, draw `digit` stroke by stroke with the mouse (pointer events). */
-  async function draw(digit) {
-    await page.click(tid('draw-clear'));
-    // A cleared canvas has no prediction; give the UI a moment to reset it (not required).
-    await waitFor('prediction reset', async () => !/\d/.test(await text('prediction')), 3000, 100).catch(() => {});
-    const canvas = page.locator(tid('draw-canvas'));
-    await canvas.scrollIntoViewIfNeeded();
-    const rect = await canvas.boundingBox();
-    assert(rect && rect.width > 50 && rect.height > 50, `draw-canvas has a usable size (${JSON.stringify(rect)})`);
-    const strokes = placeStrokes(digitStrokes(digit.pixels), inkBox(digit.pixels), rect, 0.7);
-    for (const [[x0, y0], [x1, y1]] of strokes) {
-      await page.mouse.move(x0, y0);
-      await page.mouse.down();
-      const steps = Math.max(2, Math.round(Math.hypot(x1 - x0, y1 - y0) / 4));
-      await page.mouse.move(x1 === x0 && y1 === y0 ? x1 + 1 : x1, y1, { steps });
-      await page.mouse.up();
-    }
-  }
-
-  /** The predicted digit once it has stayed the same for ~1 s. */
-  async function prediction() {
-    let last = null;
-    let same = 0;
-    const r = await waitFor(
-      'a stable prediction',
-      async () => {
-        const p = firstInt(await text('prediction'));
-        same = p === last ? same + 1 : 0;
-        last = p;
-        return { ok: !Number.isNaN(p) && same >= 4, seen: await text('prediction'), p };
-      },
-      30_000,
-      250,
-    );
-    // prob-N: data-value when the app sets it (else the text), for the log and an argmax check.
-    const probs = [];
-    for (let d = 0; d < 10; d++) {
-      const v = await attr(`prob-${d}`, 'data-value');
-      probs.push(v ?? ((await page.textContent(tid(`prob-${d}`))) ?? '').trim());
-    }
-    const values = probs.map(Number);
-    if (values.every(Number.isFinite) && values.some((v) => v > 0)) {
-      const best = values.indexOf(Math.max(...values));
-      assert(best === r.p, `prob-${r.p} is the largest probability (got prob-${best})`);
-      return { digit: r.p, probs: values.map((v) => v.toFixed(3)) };
-    }
-    return { digit: r.p, probs };
-  }
-
-  async function drawAndPredict(digit, note = '') {
-    await draw(digit);
-    const p = await prediction();
-    log(`  drew test digit #${digit.index} (label ${digit.label})${note}: predicted ${p.digit}  [probs ${p.probs.join(' | ')}]`);
-    return p.digit;
-  }
+  const { text, attr, firstInt, setInput, draw, drawAndPredict } = pageDriver(page);
 
   // 1. Load.
   log('waiting for the dataset (dataset-status data-ready="true")');
@@ -318,7 +204,7 @@ async function main() {
   assert(existsSync(CHROMIUM), `${CHROMIUM} exists (node tools/setup.mjs --browser)`);
   const external = process.env.E2E_URL;
   if (!external) assert(existsSync(join(DIST, 'index.html')), `${DIST}/index.html exists (node tools/build.mjs)`);
-  const digits = loadTestDigits();
+  const digits = loadTestDigits(DIST);
   const server = external ? null : await serveStatic(DIST);
   const url = external || server.url;
   log(`serving ${external ? '(external)' : DIST} at ${url}; chromium ${CHROMIUM}`);
