@@ -131,7 +131,7 @@ impl Default for TrainConfig {
             weight_decay: 0.0,
             momentum: 0.9,
             validation_size: 5_000,
-            max_batch_size: 1_024,
+            max_batch_size: DEFAULT_MAX_BATCH_SIZE,
             // A quarter each epoch: 3 epochs end at a small rate, which settles the weights.
             lr_decay: 0.25,
             augment: true,
@@ -139,7 +139,35 @@ impl Default for TrainConfig {
     }
 }
 
+/// The part of a [`TrainConfig`] that plans a training run ([`crate::run::RunPlan`]): passes,
+/// batches, the validation split, the rate schedule and the seed of the shuffles and streams. The
+/// rest is the trainer's own (model, optimizer and its coefficients, batch bound, augmentation). One
+/// flat config carries both, so that the page's form, the CLI's flags and a weights file's metadata
+/// stay one object whose unknown keys are refused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RunSettings {
+    /// Seed of each epoch's order and each step's stream.
+    pub seed: u64,
+    /// Images per step.
+    pub batch_size: usize,
+    /// Passes over the training set.
+    pub epochs: usize,
+    /// Images held out for validation (at most a tenth of the set, see [`crate::run::validation_size`]).
+    pub validation_size: usize,
+    /// The first epoch's learning rate.
+    pub learning_rate: f64,
+    /// Learning-rate factor after each epoch.
+    pub lr_decay: f64,
+}
+
 impl TrainConfig {
+    /// The run's settings, after validating the whole config.
+    pub fn run(&self) -> Result<RunSettings> {
+        self.validate()?;
+        let TrainConfig { seed, batch_size, epochs, validation_size, learning_rate, lr_decay, .. } = *self;
+        Ok(RunSettings { seed, batch_size, epochs, validation_size, learning_rate, lr_decay })
+    }
+
     /// A config for `model` with every other value at its default.
     pub fn for_model(model: ModelKind) -> Self {
         Self { model, ..Self::default() }
@@ -206,6 +234,8 @@ impl Limits {
 
 /// Most epochs of one run.
 pub const MAX_EPOCHS: usize = 100;
+/// The largest batch a trainer accepts by default (`maxBatchSize`), and the fine-tune's bound.
+pub const DEFAULT_MAX_BATCH_SIZE: usize = 1_024;
 /// The largest batch any call accepts.
 pub const MAX_BATCH_SIZE: usize = 65_536;
 

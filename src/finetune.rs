@@ -9,6 +9,7 @@
 //! - trains every layer from fresh optimizer state, at a rate that decays linearly to zero.
 
 use crate::augment::Augmentation;
+use crate::config::DEFAULT_MAX_BATCH_SIZE;
 use crate::dataset::Dataset;
 use crate::input::{IMAGE_PIXELS, NUM_CLASSES};
 use crate::rng::Rng;
@@ -51,8 +52,8 @@ impl FineTuneConfig {
         if self.steps == 0 || self.steps > MAX_FINE_TUNE_STEPS {
             bail!("steps must be between 1 and {MAX_FINE_TUNE_STEPS}, got {}", self.steps)
         }
-        if self.batch_size < 2 || self.batch_size > 1_024 {
-            bail!("batchSize must be between 2 and 1024, got {}", self.batch_size)
+        if self.batch_size < 2 || self.batch_size > DEFAULT_MAX_BATCH_SIZE {
+            bail!("batchSize must be between 2 and {DEFAULT_MAX_BATCH_SIZE}, got {}", self.batch_size)
         }
         if !(self.own_share > 0.0 && self.own_share <= 1.0) {
             bail!("ownShare must be in (0, 1], got {}", self.own_share)

@@ -5,7 +5,7 @@
 //! The plan only says *what* to train on and with which rate; the caller feeds the batches to a
 //! [`crate::Trainer`] (the CLI in a loop, the browser's worker in chunks between which it yields).
 
-use crate::config::TrainConfig;
+use crate::config::RunSettings;
 use crate::rng::Rng;
 use candle_core::{bail, Result};
 
@@ -18,7 +18,7 @@ pub fn validation_size(requested: usize, train_total: usize) -> usize {
     requested.min(train_total / MAX_VALIDATION_SHARE)
 }
 
-/// One training run over `train_count` images, from a [`TrainConfig`].
+/// One training run over `train_count` images, from a config's [`RunSettings`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunPlan {
     seed: u64,
@@ -30,13 +30,13 @@ pub struct RunPlan {
 }
 
 impl RunPlan {
-    /// The plan of `config` over a training set of `train_count` images (validation excluded).
-    pub fn new(config: &TrainConfig, train_count: usize) -> Result<Self> {
-        config.validate()?;
+    /// The plan of `run` (from [`crate::TrainConfig::run`], which validates it) over a training set of
+    /// `train_count` images (validation excluded).
+    pub fn new(run: &RunSettings, train_count: usize) -> Result<Self> {
         if train_count == 0 {
             bail!("the training set is empty")
         }
-        let TrainConfig { seed, batch_size, epochs, learning_rate, lr_decay, .. } = *config;
+        let RunSettings { seed, batch_size, epochs, learning_rate, lr_decay, .. } = *run;
         Ok(Self { seed, batch_size, epochs, train_count, learning_rate, lr_decay })
     }
 
@@ -89,10 +89,11 @@ impl RunPlan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::TrainConfig;
 
     #[test]
     fn epochs_are_seeded_permutations_with_a_short_last_batch() {
-        let plan = RunPlan::new(&TrainConfig { batch_size: 4, epochs: 2, ..TrainConfig::default() }, 10).unwrap();
+        let plan = RunPlan::new(&TrainConfig { batch_size: 4, epochs: 2, ..TrainConfig::default() }.run().unwrap(), 10).unwrap();
         let (a, b) = (plan.epoch_order(0), plan.epoch_order(1));
         assert_ne!(a, b);
         assert_eq!(a, plan.epoch_order(0));
@@ -103,7 +104,7 @@ mod tests {
         assert_eq!(plan.total_batches(), 6);
         assert_eq!(plan.batch(&a, 2), &a[8..10]);
         assert_eq!(plan.batch(&a, 3), &[] as &[u32]);
-        let other = RunPlan::new(&TrainConfig { seed: 2, ..TrainConfig::default() }, 10).unwrap();
+        let other = RunPlan::new(&TrainConfig { seed: 2, ..TrainConfig::default() }.run().unwrap(), 10).unwrap();
         assert_ne!(other.epoch_order(0), a);
     }
 
@@ -111,7 +112,7 @@ mod tests {
     /// orders from the wasm build, so the CLI and the app train on the same batches for a seed.
     #[test]
     fn the_plan_of_seed_42_is_fixed() {
-        let plan = RunPlan::new(&TrainConfig { seed: 42, batch_size: 5, ..TrainConfig::default() }, 12).unwrap();
+        let plan = RunPlan::new(&TrainConfig { seed: 42, batch_size: 5, ..TrainConfig::default() }.run().unwrap(), 12).unwrap();
         assert_eq!(plan.epoch_order(0), [2, 6, 9, 5, 0, 4, 7, 10, 3, 1, 11, 8]);
         assert_eq!(plan.epoch_order(2), [5, 7, 10, 4, 3, 9, 0, 2, 8, 11, 6, 1]);
         assert_eq!(plan.stream(7), 2_818_572_295);
@@ -119,13 +120,13 @@ mod tests {
 
     #[test]
     fn rates_decay_per_epoch_and_streams_are_unique() {
-        let plan = RunPlan::new(&TrainConfig { learning_rate: 1e-3, lr_decay: 0.5, ..TrainConfig::default() }, 100).unwrap();
+        let plan = RunPlan::new(&TrainConfig { learning_rate: 1e-3, lr_decay: 0.5, ..TrainConfig::default() }.run().unwrap(), 100).unwrap();
         assert_eq!(plan.learning_rate(0), 1e-3);
         assert!((plan.learning_rate(2) - 2.5e-4).abs() < 1e-12);
         assert_ne!(plan.stream(0), plan.stream(1));
-        let other = RunPlan::new(&TrainConfig { seed: 2, ..TrainConfig::default() }, 100).unwrap();
+        let other = RunPlan::new(&TrainConfig { seed: 2, ..TrainConfig::default() }.run().unwrap(), 100).unwrap();
         assert_ne!(plan.stream(5), other.stream(5));
-        assert!(RunPlan::new(&TrainConfig::default(), 0).is_err());
+        assert!(RunPlan::new(&TrainConfig::default().run().unwrap(), 0).is_err());
         assert_eq!(validation_size(5000, 60_000), 5000);
         assert_eq!(validation_size(5000, 1000), 100);
     }

@@ -60,7 +60,7 @@ fn same_seed_same_numbers_and_different_seed_differs() {
     let (train, _) = data(256);
     let run = |seed: u64| {
         let mut t = Trainer::new(TrainConfig { model: ModelKind::CnnLarge, seed, ..TrainConfig::default() }).unwrap();
-        let plan = inkling::run::RunPlan::new(t.config(), train.len()).unwrap();
+        let plan = inkling::run::RunPlan::new(&t.config().run().unwrap(), train.len()).unwrap();
         let order: Vec<usize> = plan.epoch_order(0).into_iter().map(|i| i as usize).collect();
         for batch in order.chunks(64).take(3) {
             let (x, y) = train.gather(batch);

@@ -133,7 +133,7 @@ impl Trainer {
     /// Epoch `epoch` of the run planned by [`RunPlan`] for this config over `data`: its shuffled order
     /// and its learning rate. `progress(batch, batches, stats)` is called after each step.
     pub fn train_epoch(&mut self, data: &Dataset, epoch: usize, mut progress: impl FnMut(usize, usize, StepStats)) -> Result<EpochStats> {
-        let plan = RunPlan::new(&self.config, data.len())?;
+        let plan = RunPlan::new(&self.config.run()?, data.len())?;
         // The config keeps the base rate; the optimizer gets this epoch's rate from the plan.
         self.optimizer.set_learning_rate(plan.learning_rate(epoch));
         let order = plan.epoch_order(epoch);

@@ -18,7 +18,7 @@ impl RunPlan {
     /// The plan of `config` over `trainCount` training images (validation excluded).
     #[wasm_bindgen(constructor)]
     pub fn new(#[wasm_bindgen(unchecked_param_type = "TrainerConfig | undefined")] config: JsValue, train_count: usize) -> Result<RunPlan, JsError> {
-        Ok(RunPlan { inner: crate::run::RunPlan::new(&parse_config(&config)?, train_count).map_err(js_err)? })
+        Ok(RunPlan { inner: crate::run::RunPlan::new(&parse_config(&config)?.run().map_err(js_err)?, train_count).map_err(js_err)? })
     }
 
     /// Passes over the training set.

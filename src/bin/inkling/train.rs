@@ -17,7 +17,7 @@ pub fn train(config: TrainConfig, dir: &std::path::Path, limit: Option<usize>, o
     };
     let held_out = validation_size(config.validation_size, train.len());
     let (train, validation) = train.split_validation(held_out)?;
-    let plan = RunPlan::new(&config, train.len())?;
+    let plan = RunPlan::new(&config.run()?, train.len())?;
     let mut trainer = Trainer::new(config.clone())?;
     if !json {
         println!(
