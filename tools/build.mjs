@@ -6,11 +6,13 @@
 //   node tools/build.mjs            wasm + web
 //   node tools/build.mjs --wasm     wasm only
 //   node tools/build.mjs --web      web only (needs www/pkg)
+//   node tools/build.mjs --keep-names   keep the wasm's function names (readable stack traces)
 
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ROOT, banner, formatDuration, isMain, logger, main, run } from './lib.mjs';
+import { stripNames } from './wasm-strip.mjs';
 
 const log = logger('build');
 export const PKG_DIR = join(ROOT, 'www', 'pkg');
@@ -25,12 +27,13 @@ export const WASM_PACK_BUILD = [
   '--no-default-features',
 ];
 
-export async function buildWasm() {
+export async function buildWasm({ keepNames = false } = {}) {
   banner('build: wasm (wasm-pack)');
   const t0 = Date.now();
   await run('wasm-pack', WASM_PACK_BUILD);
   const wasm = join(PKG_DIR, 'inkling_bg.wasm');
   if (!existsSync(wasm)) throw new Error(`${wasm} was not produced`);
+  if (!keepNames) writeFileSync(wasm, stripNames(readFileSync(wasm)));
   log.ok(`${wasm} (${(statSync(wasm).size / 1e6).toFixed(2)} MB) in ${formatDuration(Date.now() - t0)}`);
 }
 
@@ -43,15 +46,15 @@ export async function buildWeb() {
   log.ok(`web app built in ${formatDuration(Date.now() - t0)}`);
 }
 
-export async function build({ wasm = true, web = true } = {}) {
-  if (wasm) await buildWasm();
+export async function build({ wasm = true, web = true, keepNames = false } = {}) {
+  if (wasm) await buildWasm({ keepNames });
   if (web) await buildWeb();
 }
 
 if (isMain(import.meta.url)) {
   main('build', async () => {
-    const { values } = parseArgs({ options: { wasm: { type: 'boolean' }, web: { type: 'boolean' } } });
+    const { values } = parseArgs({ options: { wasm: { type: 'boolean' }, web: { type: 'boolean' }, 'keep-names': { type: 'boolean' } } });
     const both = !values.wasm && !values.web;
-    await build({ wasm: both || values.wasm, web: both || values.web });
+    await build({ wasm: both || values.wasm, web: both || values.web, keepNames: values['keep-names'] });
   });
 }
