@@ -6,7 +6,7 @@
 //   data      www/public/data/mnist from MNIST_DIR when set, else kept / embedded default (data.mjs)
 //   build     wasm-pack build + vite build (build.mjs)
 //   js        node --test over tests/js/**/*.test.{js,mjs}
-//   e2e       tests/e2e/app.e2e.mjs (Playwright + Chromium on the built dist/)
+//   e2e       tests/e2e/app.e2e.mjs and phone.e2e.mjs (Playwright + Chromium on the built dist/)
 // Each stage's own output stays visible; the last line is "N passed, N failed" (stages).
 //
 //   npm test -- --only js,e2e      run some stages      npm test -- --skip cargo,wasm
@@ -80,7 +80,14 @@ export const STAGES = [
       return run(process.execPath, ['--test', '--test-reporter=spec', ...files]);
     },
   },
-  { id: 'e2e', title: 'e2e (tests/e2e/app.e2e.mjs)', run: () => run(process.execPath, ['tests/e2e/app.e2e.mjs']) },
+  {
+    id: 'e2e',
+    title: 'e2e (tests/e2e/app.e2e.mjs, phone.e2e.mjs)',
+    run: async () => {
+      await run(process.execPath, ['tests/e2e/app.e2e.mjs']);
+      await run(process.execPath, ['tests/e2e/phone.e2e.mjs']);
+    },
+  },
 ];
 
 main('test', async () => {

@@ -53,8 +53,23 @@ export function pickDigits(digits, labels, used = new Set()) {
   });
 }
 
-/** Reading and drawing on `page`. */
-export function pageDriver(page) {
+/**
+ * One stroke from (x0, y0) to (x1, y1) in viewport pixels, as a finger draws it: touch events through
+ * Chromium's DevTools protocol (`cdp`, a CDPSession), which the page receives as pointer events of
+ * type "touch".
+ */
+async function touchStroke(cdp, [x0, y0], [x1, y1]) {
+  const steps = Math.max(2, Math.round(Math.hypot(x1 - x0, y1 - y0) / 4));
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: x0, y: y0 }] });
+  for (let i = 1; i <= steps; i++) {
+    const t = i / steps;
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: x0 + (x1 - x0) * t + (x1 === x0 && y1 === y0 ? 1 : 0), y: y0 + (y1 - y0) * t }] });
+  }
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+}
+
+/** Reading and drawing on `page`; with `touch` (a CDPSession), digits are drawn with a finger. */
+export function pageDriver(page, { touch } = {}) {
   // Visible text, whitespace collapsed (for logs and number parsing).
   const text = async (id) => ((await page.innerText(tid(id))) ?? '').replace(/\s+/g, ' ').trim();
   const attr = (id, name) => page.getAttribute(tid(id), name);
@@ -68,7 +83,7 @@ export function pageDriver(page) {
     await input.dispatchEvent('change');
   };
 
-  /** Clear the canvas, draw `digit` stroke by stroke with the mouse (pointer events). */
+  /** Clear the canvas, draw `digit` stroke by stroke with the mouse or a finger (pointer events). */
   async function draw(digit) {
     await page.click(tid('draw-clear'));
     // A cleared canvas has no prediction; give the UI a moment to reset it (not required).
@@ -79,6 +94,10 @@ export function pageDriver(page) {
     assert(rect && rect.width > 50 && rect.height > 50, `draw-canvas has a usable size (${JSON.stringify(rect)})`);
     const strokes = placeStrokes(digitStrokes(digit.pixels), inkBox(digit.pixels), rect, 0.7);
     for (const [[x0, y0], [x1, y1]] of strokes) {
+      if (touch) {
+        await touchStroke(touch, [x0, y0], [x1, y1]);
+        continue;
+      }
       await page.mouse.move(x0, y0);
       await page.mouse.down();
       const steps = Math.max(2, Math.round(Math.hypot(x1 - x0, y1 - y0) / 4));

@@ -22,10 +22,21 @@ rpc.on(EVT.DATA_PROGRESS, (p) => {
   }
 });
 
+/** The running load, or a settled promise: what a model change waits for (the engine runs one job). */
+let loading = Promise.resolve();
+
+/** Resolves once no data set is loading. */
+export const dataSettled = () => loading;
+
 /** Load the data set into the engine; failures are shown in the panel, never thrown. */
-export async function loadData() {
-  if (state.dataLoading || state.engine !== 'ready') return;
+export function loadData() {
+  if (state.dataLoading || state.engine !== 'ready') return loading;
   state.dataLoading = true;
+  loading = load();
+  return loading;
+}
+
+async function load() {
   dom.dataError.hidden = true;
   dom.datasetStatus.dataset.ready = 'false';
   dom.datasetStatus.textContent = 'Loading MNIST…';

@@ -4,6 +4,7 @@
 
 import { MSG } from '../protocol/protocol.js';
 import { applyConfigToForm, importConfig, readConfig } from './config-form.js';
+import { dataSettled } from './dataset.js';
 import { restoreDigits } from './digits.js';
 import { formatBytes, formatCount, formatInt } from './format.js';
 import { clearReport, evaluateTest } from './results.js';
@@ -92,6 +93,13 @@ export async function restoreOrCreateModel() {
   }
 }
 
+/** Waits for a data load in progress (the engine runs one job at a time), saying so. */
+async function untilDataLoaded(label) {
+  if (!state.dataLoading) return;
+  modelMessage(`${label} is waiting for MNIST to finish loading…`);
+  await dataSettled();
+}
+
 async function importBytes(bytes, { source, label }) {
   let desc;
   try {
@@ -103,6 +111,7 @@ async function importBytes(bytes, { source, label }) {
   state.busy = true;
   refreshControls();
   try {
+    await untilDataLoaded(label);
     const summary = await rpc.call(MSG.IMPORT, { bytes, config: importConfig(desc.model || state.model?.config?.model) }, [bytes.buffer]);
     applyConfigToForm({ model: summary.config.model });
     setModel(summary, source);
@@ -181,6 +190,7 @@ dom.reset.addEventListener('click', async () => {
   state.busy = true;
   refreshControls();
   try {
+    await untilDataLoaded('The new model');
     const summary = await rpc.call(MSG.NEW_MODEL, { config });
     setModel(summary, 'untrained');
     clearReport();
