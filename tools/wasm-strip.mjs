@@ -1,7 +1,6 @@
 // Removes the `name` custom section (function and local names, for stack traces and profilers) from
-// a wasm module: about a seventh of the gzipped download of Inkling's engine, and nothing the engine
-// runs needs. Every other section is copied byte for byte. `node tools/build.mjs --keep-names`
-// keeps them for debugging.
+// a wasm module: a large share of the engine's download, and nothing the engine runs needs. Every
+// other section is copied byte for byte. `node tools/build.mjs --keep-names` keeps them for debugging.
 
 /** Reads an unsigned LEB128 at `at`: [value, next offset]. */
 function leb128(bytes, at) {
