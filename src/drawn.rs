@@ -9,6 +9,7 @@
 //!
 //! The canvas then goes through [`crate::preprocess::preprocess_drawing`] exactly as a drawing does.
 
+use crate::image::{bilinear, morph};
 use crate::input::{IMAGE_PIXELS, IMAGE_SIDE};
 use crate::rng::Rng;
 
@@ -46,10 +47,13 @@ pub fn render_canvas(digit: &[u8], look: &CanvasLook, rng: &mut Rng) -> Vec<u8> 
     let scale = look.scale.0 + (look.scale.1 - look.scale.0) * rng.next_f32();
     let shear = look.shear.0 + (look.shear.1 - look.shear.0) * rng.next_f32();
     let heavy = rng.next_f32() < look.heavy;
-    let mut ink: Vec<f32> = digit.iter().map(|&p| p as f32 / 255.0).collect();
+    let mut ink = [0f32; IMAGE_PIXELS];
+    for (v, &p) in ink.iter_mut().zip(digit) {
+        *v = p as f32 / 255.0;
+    }
     if heavy {
         for _ in 0..look.heavy_steps {
-            ink = dilate(&ink);
+            ink = morph(&ink, true, 1.0);
         }
     }
     let threshold = if heavy { 0.35 } else { 0.5 };
@@ -81,7 +85,7 @@ pub fn render_canvas(digit: &[u8], look: &CanvasLook, rng: &mut Rng) -> Vec<u8> 
             let v = (py as f32 + 0.5 - oy) / scale;
             let y = v + c;
             let x = (px as f32 + 0.5 - ox) / scale + c - shear * (c - y);
-            if sample(&ink, x - 0.5, y - 0.5) > threshold {
+            if bilinear(&ink, x - 0.5, y - 0.5) > threshold {
                 canvas[py * CANVAS_SIDE + px] = INK;
             }
         }
@@ -155,46 +159,6 @@ fn distance_to_segment(px: f32, py: f32, ax: f32, ay: f32, bx: f32, by: f32) -> 
     let t = if len2 > 0.0 { (((px - ax) * dx + (py - ay) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
     let (qx, qy) = (ax + t * dx - px, ay + t * dy - py);
     (qx * qx + qy * qy).sqrt()
-}
-
-/// Bilinear sample of a 28×28 image at pixel coordinates (centres at integers), 0 outside.
-fn sample(img: &[f32], x: f32, y: f32) -> f32 {
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let at = |xi: f32, yi: f32| -> f32 {
-        if xi < 0.0 || yi < 0.0 || xi >= IMAGE_SIDE as f32 || yi >= IMAGE_SIDE as f32 {
-            0.0
-        } else {
-            img[yi as usize * IMAGE_SIDE + xi as usize]
-        }
-    };
-    let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1.0, y0) * fx;
-    let bottom = at(x0, y0 + 1.0) * (1.0 - fx) + at(x0 + 1.0, y0 + 1.0) * fx;
-    top * (1.0 - fy) + bottom * fy
-}
-
-/// Grey-level dilation over the 3×3 cross.
-fn dilate(img: &[f32]) -> Vec<f32> {
-    let n = IMAGE_SIDE;
-    (0..IMAGE_PIXELS)
-        .map(|i| {
-            let (x, y) = (i % n, i / n);
-            let mut m = img[i];
-            if x > 0 {
-                m = m.max(img[i - 1]);
-            }
-            if x + 1 < n {
-                m = m.max(img[i + 1]);
-            }
-            if y > 0 {
-                m = m.max(img[i - n]);
-            }
-            if y + 1 < n {
-                m = m.max(img[i + n]);
-            }
-            m
-        })
-        .collect()
 }
 
 /// Zhang–Suen thinning of a 28×28 mask to a one-pixel skeleton.

@@ -12,6 +12,7 @@ pub mod dataset;
 pub mod drawn;
 pub mod finetune;
 pub mod idx;
+pub mod image;
 pub mod input;
 pub mod metrics;
 pub mod models;

@@ -18,6 +18,7 @@
 //! whatever the thread count: the same run gives the same batches natively and in wasm. It works on
 //! raw bytes before normalisation (see [`crate::input`]).
 
+use crate::image::{bilinear, morph};
 use crate::input::{IMAGE_PIXELS, IMAGE_SIDE};
 use crate::preprocess::frame_ink;
 use crate::rng::Rng;
@@ -172,49 +173,6 @@ impl Affine {
         let (u, v) = (x - self.c - self.dx, y - self.c - self.dy);
         (self.m[0] * u + self.m[1] * v + self.c, self.m[2] * u + self.m[3] * v + self.c)
     }
-}
-
-/// Bilinear sample of a 28×28 image at pixel coordinates (pixel centres at integers), 0 outside.
-#[inline]
-fn bilinear(img: &[f32; IMAGE_PIXELS], x: f32, y: f32) -> f32 {
-    if !(x > -1.0 && y > -1.0 && x < IMAGE_SIDE as f32 && y < IMAGE_SIDE as f32) {
-        return 0.0;
-    }
-    let (x0, y0) = (x.floor(), y.floor());
-    let (fx, fy) = (x - x0, y - y0);
-    let (x0, y0) = (x0 as isize, y0 as isize);
-    let at = |xi: isize, yi: isize| -> f32 {
-        if xi < 0 || yi < 0 || xi >= IMAGE_SIDE as isize || yi >= IMAGE_SIDE as isize {
-            0.0
-        } else {
-            img[yi as usize * IMAGE_SIDE + xi as usize]
-        }
-    };
-    let top = at(x0, y0) * (1.0 - fx) + at(x0 + 1, y0) * fx;
-    let bottom = at(x0, y0 + 1) * (1.0 - fx) + at(x0 + 1, y0 + 1) * fx;
-    top * (1.0 - fy) + bottom * fy
-}
-
-/// Grey-level dilation (`thicken`) or erosion over the 3×3 cross, blended with the original by
-/// `amount` in [0, 1]: a stroke-width change of up to a pixel on each side.
-fn morph(img: &[f32; IMAGE_PIXELS], thicken: bool, amount: f32) -> [f32; IMAGE_PIXELS] {
-    let n = IMAGE_SIDE;
-    let mut out = [0f32; IMAGE_PIXELS];
-    for y in 0..n {
-        for x in 0..n {
-            let i = y * n + x;
-            let around = [
-                if x > 0 { img[i - 1] } else { 0.0 },
-                if x + 1 < n { img[i + 1] } else { 0.0 },
-                if y > 0 { img[i - n] } else { 0.0 },
-                if y + 1 < n { img[i + n] } else { 0.0 },
-            ];
-            let v = img[i];
-            let m = if thicken { around.iter().fold(v, |a, &b| a.max(b)) } else { around.iter().fold(v, |a, &b| a.min(b)) };
-            out[i] = v + amount * (m - v);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
