@@ -4,13 +4,14 @@
 // Downloads only through package registries: rustup, crates.io (cargo install), apt, npm.
 //
 //   node tools/setup.mjs             toolchain + npm packages (what `npm start` needs)
-//   node tools/setup.mjs --browser   also Chromium + chromedriver (what `npm test` needs)
+//   node tools/setup.mjs --browser   also Chromium + chromedriver and Firefox ESR (what `npm test` needs)
 //   node tools/setup.mjs --check     report only; exit 1 if anything is missing
 
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHROMIUM } from './chromium.mjs';
+import { FIREFOX } from './firefox.mjs';
 import { ROOT, banner, capture, isMain, isRoot, lockedVersion, logger, main, run, versionOf, which } from './lib.mjs';
 
 const log = logger('setup');
@@ -48,7 +49,7 @@ async function cargoInstall(crate, version, { locked }) {
 }
 
 /**
- * Check and install. Options: browser (Chromium + chromedriver), check (report only).
+ * Check and install. Options: browser (Chromium + chromedriver, Firefox), check (report only).
  * Resolves to true when everything is present; throws (or, with check, resolves false) otherwise.
  */
 export async function setup({ browser = false, check = false } = {}) {
@@ -80,7 +81,7 @@ export async function setup({ browser = false, check = false } = {}) {
     if (!check) await run('rustup', ['component', 'add', ...lacking]);
   }
 
-  // 2. System packages (apt): a C compiler for cargo builds; Chromium for the tests.
+  // 2. System packages (apt): a C compiler for cargo builds; Chromium and Firefox for the tests.
   const apt = [];
   if (which('cc')) log.ok(`C compiler ${which('cc')}`);
   else {
@@ -94,6 +95,11 @@ export async function setup({ browser = false, check = false } = {}) {
     } else {
       need('chromium chromium-driver', `${existsSync(CHROMIUM) ? '' : `${CHROMIUM} missing; `}${driver ? '' : 'chromedriver missing'}`);
       apt.push('chromium', 'chromium-driver');
+    }
+    if (existsSync(FIREFOX)) log.ok(`firefox ${versionOf(FIREFOX) ?? '(version unknown)'}`);
+    else {
+      need('firefox-esr', `${FIREFOX} missing`);
+      apt.push('firefox-esr');
     }
   }
   if (apt.length && !check) {

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // `npm test`: every check of the project, in order, stopping at the first failure.
-//   setup     install what is missing, Chromium + chromedriver included (setup.mjs --browser)
+//   setup     install what is missing, Chromium + chromedriver and Firefox included (setup.mjs --browser)
 //   cargo     cargo test (native unit + integration tests)
 //   wasm      wasm-pack test --headless --chrome --no-default-features --test web (wasm tests in Chromium)
 //   data      www/public/data/mnist from MNIST_DIR when set, else kept / embedded default (data.mjs)
 //   build     wasm-pack build + vite build (build.mjs)
 //   js        node --test over tests/js/**/*.test.{js,mjs}
-//   e2e       tests/e2e/app.e2e.mjs and phone.e2e.mjs (Playwright + Chromium on the built dist/)
+//   e2e       tests/e2e/app.e2e.mjs in Chromium and Firefox, phone.e2e.mjs (on the built dist/)
 // Each stage's own output stays visible; the last line is "N passed, N failed" (stages).
 //
 //   npm test -- --only js,e2e      run some stages      npm test -- --skip cargo,wasm
@@ -82,9 +82,10 @@ export const STAGES = [
   },
   {
     id: 'e2e',
-    title: 'e2e (tests/e2e/app.e2e.mjs, phone.e2e.mjs)',
+    title: 'e2e (tests/e2e/app.e2e.mjs in Chromium and Firefox, phone.e2e.mjs)',
     run: async () => {
-      await run(process.execPath, ['tests/e2e/app.e2e.mjs']);
+      await run(process.execPath, ['tests/e2e/app.e2e.mjs', '--browser', 'chromium']);
+      await run(process.execPath, ['tests/e2e/app.e2e.mjs', '--browser', 'firefox']);
       await run(process.execPath, ['tests/e2e/phone.e2e.mjs']);
     },
   },

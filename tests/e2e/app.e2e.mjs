@@ -1,22 +1,24 @@
 #!/usr/bin/env node
-// End-to-end test of the built app (dist/) in headless Chromium via playwright-core.
-// It serves dist/ itself (tools/serve.mjs, COOP/COEP headers) and drives the UI only through
+// End-to-end test of the built app (dist/) in a headless browser: Chromium (playwright-core) or
+// Firefox (puppeteer-core), see browsers.mjs. It serves dist/ itself (tools/serve.mjs, COOP/COEP headers) and drives the UI only through
 // data-testid hooks: load the dataset, train the CNN for a few hundred batches and check the test
 // accuracy (> 90 %), draw real MNIST test digits with the mouse and check the predictions, add
 // drawings to "My digits" and fine-tune, download the weights (safetensors), upload a garbage file
 // (the model must survive), reload and check that the model and My digits are restored.
-// Saves test-results/app-trained.png (and test-results/e2e-failure.png on failure).
+// Saves test-results/app-trained.png (app-trained-firefox.png, ...; e2e-failure*.png on failure).
 //
 //   node tests/e2e/app.e2e.mjs                      (after `node tools/build.mjs`)
+//   node tests/e2e/app.e2e.mjs --browser firefox    the same journey in Firefox
 //   E2E_URL=http://127.0.0.1:4173/ node tests/e2e/app.e2e.mjs    test a running server instead
 //   env: E2E_DIST (default dist), E2E_RESULTS (default test-results), CHROMIUM (default /usr/bin/chromium),
-//        E2E_BATCHES (default 300)
+//        FIREFOX (default /usr/bin/firefox-esr), E2E_BATCHES (default 300)
 
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { serveStatic } from '../../tools/serve.mjs';
-import { CHROMIUM, launchChromium } from '../../tools/chromium.mjs';
+import { ENGINES, openPage } from './browsers.mjs';
 import { MINUTE, assert, loadTestDigits, log, pageDriver, pickDigits, sleep, t0, tid, waitFor } from './page.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -24,9 +26,11 @@ const DIST = resolve(process.env.E2E_DIST || join(ROOT, 'dist'));
 const RESULTS = resolve(process.env.E2E_RESULTS || join(ROOT, 'test-results'));
 const TARGET_BATCHES = Number(process.env.E2E_BATCHES || 300);
 const MIN_ACCURACY = 0.9;
+const ENGINE = parseArgs({ options: { browser: { type: 'string', default: 'chromium' } } }).values.browser;
+const SUFFIX = ENGINE === 'chromium' ? '' : `-${ENGINE}`;
 
 async function run(page, digits) {
-  const { text, attr, firstInt, setInput, draw, drawAndPredict } = pageDriver(page);
+  const { text, attr, firstInt, setInput, click, box, stroke, upload, download, draw, drawAndPredict } = pageDriver(page);
 
   // 1. Load.
   log('waiting for the dataset (dataset-status data-ready="true")');
@@ -41,12 +45,12 @@ async function run(page, digits) {
   if (mode.workers !== Math.min(8, Math.max(1, mode.cores))) throw new Error(`expected one worker per core (${mode.cores}), the footer says ${mode.workers}`);
 
   // 2. Train the CNN.
-  await page.selectOption(tid('cfg-model'), 'cnn');
+  await setInput('cfg-model', 'cnn');
   await setInput('cfg-batch-size', 64);
   await setInput('cfg-lr', 0.001);
   await setInput('cfg-epochs', 10);
   log(`training cnn (batch 64, lr 0.001) until ${TARGET_BATCHES} batches`);
-  await page.click(tid('train-start'));
+  await click('train-start');
   let lastLogged = 0;
   await waitFor(
     `${TARGET_BATCHES} trained batches`,
@@ -64,7 +68,7 @@ async function run(page, digits) {
   );
   if ((await attr('train-progress', 'data-state')) === 'training') {
     log('stop');
-    await page.click(tid('train-stop'));
+    await click('train-stop');
   }
   await waitFor(
     'training to stop',
@@ -103,19 +107,16 @@ async function run(page, digits) {
   log(`${correct}/${probe.length} drawn digits recognised`);
   assert(correct >= probe.length - 1, `at least ${probe.length - 1} of ${probe.length} drawn digits recognised (got ${correct})`);
   mkdirSync(RESULTS, { recursive: true });
-  await page.screenshot({ path: join(RESULTS, 'app-trained.png'), fullPage: true });
-  log(`saved ${relative(ROOT, join(RESULTS, 'app-trained.png'))}`);
+  await page.screenshot({ path: join(RESULTS, `app-trained${SUFFIX}.png`), fullPage: true });
+  log(`saved ${relative(ROOT, join(RESULTS, `app-trained${SUFFIX}.png`))}`);
 
   // The pad scribbled full (a zigzag, then crossed out) is not a digit: the page says so instead of
   // naming one.
-  await page.click(tid('draw-clear'));
-  const pad = await page.locator(tid('draw-canvas')).boundingBox();
+  await click('draw-clear');
+  const pad = await box('draw-canvas');
   const path = [[0.05, 0.05], [0.95, 0.2], [0.05, 0.35], [0.95, 0.5], [0.05, 0.65], [0.95, 0.8], [0.05, 0.95], [0.95, 0.95], [0.05, 0.05], [0.95, 0.05], [0.05, 0.95]];
   const zigzag = path.map(([x, y]) => [pad.x + pad.width * x, pad.y + pad.height * y]);
-  await page.mouse.move(...zigzag[0]);
-  await page.mouse.down();
-  for (const p of zigzag.slice(1)) await page.mouse.move(...p, { steps: 12 });
-  await page.mouse.up();
+  await stroke(zigzag, 12);
   const scribble = await waitFor(
     'the scribble judged not a digit',
     async () => {
@@ -133,7 +134,7 @@ async function run(page, digits) {
   log(`adding ${mine.length} drawings to My digits (had ${countBefore})`);
   for (const d of mine) {
     await draw(d);
-    await page.click(tid(`label-${d.label}`));
+    await click(`label-${d.label}`);
   }
   const countAfter = await waitFor(
     `My digits count ${countBefore + mine.length}`,
@@ -145,7 +146,7 @@ async function run(page, digits) {
   );
   log(`My digits: ${await text('mydigits-count')}`);
   log('fine-tuning');
-  await page.click(tid('finetune-start'));
+  await click('finetune-start');
   await page.waitForSelector(`${tid('finetune-result')}[data-state="done"]`, { timeout: 10 * MINUTE });
   log(`fine-tune result: ${await text('finetune-result')}`);
   const check = recognised[0] ?? probe[0]; // re-drawn after each model change
@@ -153,22 +154,18 @@ async function run(page, digits) {
   assert(!Number.isNaN(before), 'the model predicts after fine-tuning');
 
   // 5. Download the weights.
-  const [download] = await Promise.all([page.waitForEvent('download', { timeout: MINUTE }), page.click(tid('weights-download'))]);
-  const bytes = readFileSync(await download.path());
+  const saved = await download('weights-download');
+  const bytes = saved.bytes;
   assert(bytes.length > 16, `weights file is not empty (${bytes.length} bytes)`);
   const headerLen = Number(bytes.readBigUInt64LE(0));
   assert(headerLen > 1 && 8 + headerLen <= bytes.length, `safetensors header length ${headerLen} fits in ${bytes.length} bytes`);
   assert(bytes[8] === 0x7b, "safetensors header starts with '{'");
   const header = JSON.parse(bytes.subarray(8, 8 + headerLen).toString('utf8'));
   const tensors = Object.keys(header).filter((k) => k !== '__metadata__');
-  log(`downloaded ${download.suggestedFilename()}: ${bytes.length} bytes, ${tensors.length} tensors, metadata ${JSON.stringify(header.__metadata__ ?? {})}`);
+  log(`downloaded ${saved.name}: ${bytes.length} bytes, ${tensors.length} tensors, metadata ${JSON.stringify(header.__metadata__ ?? {})}`);
 
   // 6. A garbage upload must not break the model.
-  await page.setInputFiles(tid('weights-upload'), {
-    name: 'garbage.safetensors',
-    mimeType: 'application/octet-stream',
-    buffer: Buffer.from('this is not a safetensors file\u0000\u0001\u0002'.repeat(20)),
-  });
+  await upload('weights-upload', [{ name: 'garbage.safetensors', bytes: Buffer.from('this is not a safetensors file\u0000\u0001\u0002'.repeat(20)) }]);
   await sleep(2000);
   log(`after garbage upload, model status: ${await text('model-status')}`);
   const after = await drawAndPredict(check, ' after garbage upload');
@@ -201,25 +198,20 @@ async function run(page, digits) {
 }
 
 async function main() {
-  assert(existsSync(CHROMIUM), `${CHROMIUM} exists (node tools/setup.mjs --browser)`);
+  assert(ENGINES[ENGINE], `--browser is one of ${Object.keys(ENGINES).join(', ')} (got "${ENGINE}")`);
+  assert(existsSync(ENGINES[ENGINE]), `${ENGINES[ENGINE]} exists (node tools/setup.mjs --browser)`);
   const external = process.env.E2E_URL;
   if (!external) assert(existsSync(join(DIST, 'index.html')), `${DIST}/index.html exists (node tools/build.mjs)`);
   const digits = loadTestDigits(DIST);
   const server = external ? null : await serveStatic(DIST);
   const url = external || server.url;
-  log(`serving ${external ? '(external)' : DIST} at ${url}; chromium ${CHROMIUM}`);
 
-  const browser = await launchChromium();
-  const context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 1000 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(MINUTE); // clicks wait for buttons to become enabled
+  const { page, version, onError, close } = await openPage(ENGINE);
+  log(`serving ${external ? '(external)' : DIST} at ${url}; ${version}`);
   const pageErrors = [];
-  page.on('pageerror', (err) => {
-    pageErrors.push(err.message);
-    log(`page error: ${err.message}`);
-  });
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') log(`console.${msg.type()}: ${msg.text()}`);
+  onError((kind, message) => {
+    if (kind === 'pageerror') pageErrors.push(message);
+    log(`${kind}: ${message}`);
   });
   let failure = null;
   try {
@@ -232,17 +224,17 @@ async function main() {
     console.error(`[e2e] FAILED: ${err.message}`);
     try {
       mkdirSync(RESULTS, { recursive: true });
-      await page.screenshot({ path: join(RESULTS, 'e2e-failure.png'), fullPage: true });
-      console.error(`[e2e] screenshot: ${relative(ROOT, join(RESULTS, 'e2e-failure.png'))}`);
+      await page.screenshot({ path: join(RESULTS, `e2e-failure${SUFFIX}.png`), fullPage: true });
+      console.error(`[e2e] screenshot: ${relative(ROOT, join(RESULTS, `e2e-failure${SUFFIX}.png`))}`);
     } catch {
       /* page gone */
     }
   } finally {
-    await browser.close();
+    await close();
     await server?.close();
   }
   log(`finished in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
-  console.log(failure ? 'e2e: 0 passed, 1 failed' : 'e2e: 1 passed, 0 failed');
+  console.log(failure ? `e2e ${ENGINE}: 0 passed, 1 failed` : `e2e ${ENGINE}: 1 passed, 0 failed`);
   process.exitCode = failure ? 1 : 0;
 }
 

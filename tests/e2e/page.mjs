@@ -1,6 +1,7 @@
-// The end-to-end test's driver of the app's page: waiting, asserting, reading the UI through its
-// data-testid hooks, and drawing a digit on the pad with pointer events, stroke by stroke along its
-// centre line as a person would. The journey and its checks are in app.e2e.mjs.
+// The end-to-end tests' driver of the app's page, in any engine (browsers.mjs): waiting, asserting,
+// reading the UI through its data-testid hooks, and drawing a digit on the pad with pointer events,
+// stroke by stroke along its centre line as a person would. The journey and its checks are in
+// app.e2e.mjs.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,41 +69,105 @@ async function touchStroke(cdp, [x0, y0], [x1, y1]) {
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
 }
 
-/** Reading and drawing on `page`; with `touch` (a CDPSession), digits are drawn with a finger. */
+/**
+ * Reading and drawing on `page` (a Playwright or a puppeteer page: only the calls both share); with
+ * `touch` (a CDPSession), digits are drawn with a finger.
+ */
 export function pageDriver(page, { touch } = {}) {
   // Visible text, whitespace collapsed (for logs and number parsing).
-  const text = async (id) => ((await page.innerText(tid(id))) ?? '').replace(/\s+/g, ' ').trim();
-  const attr = (id, name) => page.getAttribute(tid(id), name);
+  const text = async (id) => ((await page.$eval(tid(id), (el) => el.innerText)) ?? '').replace(/\s+/g, ' ').trim();
+  const attr = (id, name) => page.$eval(tid(id), (el, n) => el.getAttribute(n), name);
   const firstInt = (s) => {
     const m = /-?\d+/.exec(s ?? '');
     return m ? Number(m[0]) : NaN;
   };
-  const setInput = async (id, value) => {
-    const input = page.locator(tid(id));
-    await input.fill(String(value));
-    await input.dispatchEvent('change');
-  };
+  // A field typed into, or a choice picked: the value, then the events the page listens to.
+  const setInput = (id, value) =>
+    page.$eval(
+      tid(id),
+      (el, v) => {
+        el.value = v;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      },
+      String(value),
+    );
+  /** Click `id` once it is enabled. */
+  async function click(id) {
+    await page.waitForSelector(`${tid(id)}:not([disabled])`);
+    await page.click(tid(id));
+  }
+  /** The element's box in viewport pixels, scrolled into view first. */
+  const box = (id) =>
+    page.$eval(tid(id), (el) => {
+      el.scrollIntoView({ block: 'center' });
+      const r = el.getBoundingClientRect();
+      return { x: r.x, y: r.y, width: r.width, height: r.height };
+    });
+  /** A mouse stroke through `points` (viewport pixels). */
+  async function stroke(points, steps) {
+    await page.mouse.move(...points[0]);
+    await page.mouse.down();
+    for (const [x, y] of points.slice(1)) await page.mouse.move(x, y, { steps: steps ?? Math.max(2, Math.round(Math.hypot(x - points[0][0], y - points[0][1]) / 4)) });
+    await page.mouse.up();
+  }
+  /** Files picked in the file input `id`: [{ name, bytes }], handed over as a user's pick is. */
+  const upload = (id, files) =>
+    page.$eval(
+      tid(id),
+      (el, list) => {
+        const picked = new DataTransfer();
+        for (const f of list) picked.items.add(new File([new Uint8Array(f.bytes)], f.name));
+        el.files = picked.files;
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+      },
+      files.map((f) => ({ name: f.name, bytes: [...f.bytes] })),
+    );
+  /**
+   * Clicks `id` and resolves to the file it saves: { name, bytes }. Playwright catches the browser's
+   * download; elsewhere the page's own anchor click is intercepted and its blob read back.
+   */
+  async function download(id) {
+    if (typeof page.waitForEvent === 'function') {
+      const [file] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), click(id)]);
+      const { readFileSync } = await import('node:fs');
+      return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
+    }
+    // The blob is kept as the page makes its URL (the page's CSP does not let it fetch blob: URLs).
+    await page.evaluate(() => {
+      const { click } = HTMLAnchorElement.prototype;
+      const { createObjectURL } = URL;
+      const blobs = new Map();
+      URL.createObjectURL = (blob) => {
+        const url = createObjectURL(blob);
+        blobs.set(url, blob);
+        return url;
+      };
+      window.__saved = new Promise((resolve) => {
+        HTMLAnchorElement.prototype.click = function () {
+          if (!this.download || !blobs.has(this.href)) return click.call(this);
+          HTMLAnchorElement.prototype.click = click;
+          URL.createObjectURL = createObjectURL;
+          resolve(blobs.get(this.href).arrayBuffer().then((buf) => ({ name: this.download, bytes: [...new Uint8Array(buf)] })));
+        };
+      });
+    });
+    await click(id);
+    const saved = await page.evaluate(() => window.__saved);
+    return { name: saved.name, bytes: Buffer.from(saved.bytes) };
+  }
 
   /** Clear the canvas, draw `digit` stroke by stroke with the mouse or a finger (pointer events). */
   async function draw(digit) {
-    await page.click(tid('draw-clear'));
+    await click('draw-clear');
     // A cleared canvas has no prediction; give the UI a moment to reset it (not required).
     await waitFor('prediction reset', async () => !/\d/.test(await text('prediction')), 3000, 100).catch(() => {});
-    const canvas = page.locator(tid('draw-canvas'));
-    await canvas.scrollIntoViewIfNeeded();
-    const rect = await canvas.boundingBox();
-    assert(rect && rect.width > 50 && rect.height > 50, `draw-canvas has a usable size (${JSON.stringify(rect)})`);
+    const rect = await box('draw-canvas');
+    assert(rect.width > 50 && rect.height > 50, `draw-canvas has a usable size (${JSON.stringify(rect)})`);
     const strokes = placeStrokes(digitStrokes(digit.pixels), inkBox(digit.pixels), rect, 0.7);
     for (const [[x0, y0], [x1, y1]] of strokes) {
-      if (touch) {
-        await touchStroke(touch, [x0, y0], [x1, y1]);
-        continue;
-      }
-      await page.mouse.move(x0, y0);
-      await page.mouse.down();
-      const steps = Math.max(2, Math.round(Math.hypot(x1 - x0, y1 - y0) / 4));
-      await page.mouse.move(x1 === x0 && y1 === y0 ? x1 + 1 : x1, y1, { steps });
-      await page.mouse.up();
+      if (touch) await touchStroke(touch, [x0, y0], [x1, y1]);
+      else await stroke([[x0, y0], [x1 === x0 && y1 === y0 ? x1 + 1 : x1, y1]]);
     }
   }
 
@@ -125,7 +190,7 @@ export function pageDriver(page, { touch } = {}) {
     const probs = [];
     for (let d = 0; d < 10; d++) {
       const v = await attr(`prob-${d}`, 'data-value');
-      probs.push(v ?? ((await page.textContent(tid(`prob-${d}`))) ?? '').trim());
+      probs.push(v ?? (await text(`prob-${d}`)));
     }
     const values = probs.map(Number);
     if (values.every(Number.isFinite) && values.some((v) => v > 0)) {
@@ -143,5 +208,5 @@ export function pageDriver(page, { touch } = {}) {
     return p.digit;
   }
 
-  return { text, attr, firstInt, setInput, draw, prediction, drawAndPredict };
+  return { text, attr, firstInt, setInput, click, box, stroke, upload, download, draw, prediction, drawAndPredict };
 }
