@@ -18,6 +18,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { serveStatic } from '../../tools/serve.mjs';
+import { workerCount } from '../../www/pool/shares.js';
 import { ENGINES, openPage } from './browsers.mjs';
 import { MINUTE, assert, loadTestDigits, log, pageDriver, pickDigits, sleep, t0, tid, waitFor } from './page.mjs';
 
@@ -39,10 +40,11 @@ async function run(page, digits) {
   log(`model status: ${await text('model-status')}`);
   // The engine's mode: SIMD on, and one worker per core (the data-parallel pool), shown in the footer.
   await page.waitForSelector(`${tid('build-info')}[data-workers]`, { timeout: MINUTE });
-  const mode = await page.$eval(tid('build-info'), (el) => ({ text: el.textContent, workers: Number(el.dataset.workers), simd: el.dataset.simd, cores: navigator.hardwareConcurrency }));
-  log(`engine: ${mode.text} (navigator.hardwareConcurrency ${mode.cores})`);
+  const mode = await page.$eval(tid('build-info'), (el) => ({ text: el.textContent, workers: Number(el.dataset.workers), simd: el.dataset.simd, cores: navigator.hardwareConcurrency, memory: navigator.deviceMemory }));
+  log(`engine: ${mode.text} (navigator.hardwareConcurrency ${mode.cores}, deviceMemory ${mode.memory ?? 'not reported'})`);
   if (mode.simd !== 'true') throw new Error(`the engine reports SIMD off: ${mode.text}`);
-  if (mode.workers !== Math.min(8, Math.max(1, mode.cores))) throw new Error(`expected one worker per core (${mode.cores}), the footer says ${mode.workers}`);
+  const expected = workerCount(mode.cores, undefined, mode.memory);
+  if (mode.workers !== expected) throw new Error(`expected ${expected} workers (${mode.cores} cores, ${mode.memory ?? '?'} GiB), the footer says ${mode.workers}`);
 
   // 2. Train the CNN.
   await setInput('cfg-model', 'cnn');

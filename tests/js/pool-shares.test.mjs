@@ -2,7 +2,7 @@
 // gradients) and its start-up (start.js leaves out helpers that fail).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MAX_WORKERS, chunkRanges, combineGradients, splitRanges, workerCount } from '../../www/pool/shares.js';
+import { GIB_PER_WORKER, MAX_WORKERS, chunkRanges, combineGradients, splitRanges, workerCount } from '../../www/pool/shares.js';
 import { startPool } from '../../www/pool/start.js';
 
 test('splitRanges: contiguous, sizes within one, larger first, respecting the minimum share', () => {
@@ -39,6 +39,18 @@ test('workerCount: one per core unless asked, within 1..MAX_WORKERS', () => {
   assert.equal(workerCount(2, 3), 3);
   assert.equal(workerCount(4, 0), 4);
   assert.equal(workerCount(4, 2.5), 4);
+});
+
+test('workerCount: no more workers than GiB of device memory, unless asked', () => {
+  assert.equal(GIB_PER_WORKER, 1);
+  assert.equal(workerCount(8, undefined, 0.5), 1);
+  assert.equal(workerCount(8, undefined, 1), 1);
+  assert.equal(workerCount(8, undefined, 4), 4);
+  assert.equal(workerCount(2, undefined, 8), 2);
+  assert.equal(workerCount(4, undefined, undefined), 4); // Firefox and Safari report none
+  assert.equal(workerCount(4, undefined, Number.NaN), 4);
+  assert.equal(workerCount(8, 3, 1), 3); // ?workers=N is the user's choice
+  assert.equal(workerCount(8, 8, 1), 8);
 });
 
 test('combineGradients: size-weighted mean, mean loss, accuracy; a diverged share poisons the step', () => {

@@ -24,12 +24,13 @@ export async function compileEngine(wasmUrl) {
 }
 
 /**
- * Starts one helper worker per further core (`requested` caps the total, see workerCount), each
+ * Starts one helper worker per further core (`requested` caps the total; device memory too, see
+ * workerCount), each
  * initialised with the compiled `module`; training goes on without any that fail to start.
  * Resolves to { pool, workers } (startPool).
  */
 export function startHelpers(module, requested, { onHelperLost } = {}) {
-  const count = workerCount(self.navigator?.hardwareConcurrency, requested) - 1;
+  const count = workerCount(self.navigator?.hardwareConcurrency, requested, self.navigator?.deviceMemory) - 1;
   const make = () => new Worker(new URL('../pool/shard-worker.js', import.meta.url), { type: 'module', name: 'inkling-shard' });
   return startPool(count, make, module, { onHelperLost });
 }

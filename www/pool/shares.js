@@ -8,9 +8,21 @@ import { IMAGE_BYTES } from '../shared/batching.js';
 /** Most workers used (coordinator included); more gives little at these batch sizes. */
 export const MAX_WORKERS = 8;
 
-/** Workers to use: `requested` when given (1..MAX_WORKERS), else one per logical core. */
-export function workerCount(hardwareConcurrency, requested) {
-  const want = Number.isInteger(requested) && requested > 0 ? requested : hardwareConcurrency;
+/**
+ * Device memory (GiB, as `navigator.deviceMemory` reports it) per worker of the default pool. Each
+ * worker holds its own model, optimiser state and activations; the largest settings (cnn-large at
+ * batch 256) peak near half a GiB of wasm memory in one worker, so a phone that reports 1 GiB or
+ * less trains on one worker rather than running out of memory.
+ */
+export const GIB_PER_WORKER = 1;
+
+/**
+ * Workers to use: `requested` when given (1..MAX_WORKERS), else one per logical core, and no more
+ * than one per GIB_PER_WORKER of `deviceMemory` where the browser reports it.
+ */
+export function workerCount(hardwareConcurrency, requested, deviceMemory) {
+  const byMemory = Number.isFinite(deviceMemory) && deviceMemory > 0 ? Math.floor(deviceMemory / GIB_PER_WORKER) : Infinity;
+  const want = Number.isInteger(requested) && requested > 0 ? requested : Math.min(hardwareConcurrency, byMemory);
   return Math.max(1, Math.min(MAX_WORKERS, Number.isInteger(want) ? want : 1));
 }
 
