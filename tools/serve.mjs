@@ -33,7 +33,8 @@ const ISOLATION = {
 };
 
 /**
- * Start serving `root`; resolves to { url, close() }. Port 0 picks a free port.
+ * Start serving `root`; resolves to { url, close() }. Port 0 picks a free port. close() also ends
+ * kept-alive connections, so that the port is free again at once.
  * `cacheAssets`: files under /assets/ (Vite's content-hashed names) are cacheable for a year;
  * everything else, and every file without it, is `no-store`.
  */
@@ -73,7 +74,7 @@ export function serveStatic(root, { port = 0, host = '127.0.0.1', cacheAssets = 
     server.once('error', reject);
     server.listen(port, host, () => {
       const { port: actual } = server.address();
-      resolvePromise({ url: `http://${host}:${actual}/`, close: () => new Promise((r) => server.close(r)) });
+      resolvePromise({ url: `http://${host}:${actual}/`, close: () => new Promise((r) => (server.close(r), server.closeAllConnections())) });
     });
   });
 }

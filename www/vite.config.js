@@ -4,6 +4,7 @@
 //   preview:  npx vite preview --config www/vite.config.js
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { precache } from '../tools/precache.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -28,7 +29,7 @@ export default defineConfig({
   root,
   base: './',
   publicDir: 'www/public',
-  plugins: [devCsp()],
+  plugins: [devCsp(), precache()],
   server: {
     host: '127.0.0.1',
     strictPort: false,

@@ -9,6 +9,7 @@ import { renderDigits } from './digits.js';
 import { clearPrediction } from './draw.js';
 import './finetune.js';
 import { restoreOrCreateModel, setSource } from './model.js';
+import { enableOffline } from './offline.js';
 import { evaluateTest } from './results.js';
 import { dom, refreshControls, rpc, state } from './store.js';
 import './training.js';
@@ -47,6 +48,7 @@ async function main() {
   clearPrediction();
   renderDigits();
   refreshControls();
+  enableOffline();
   if (!(await startEngine())) return;
   try {
     await restoreOrCreateModel();

@@ -92,6 +92,7 @@ export const dom = {
   upload: $('weights-upload'),
   reset: $('model-reset'),
   buildInfo: $('build-info'),
+  offlineStatus: $('offline-status'),
 };
 
 /** Enable or disable every control from the state. */
