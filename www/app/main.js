@@ -5,6 +5,7 @@
 import { MSG } from '../protocol/protocol.js';
 import { applyCoreSettings } from './config-form.js';
 import { loadData } from './dataset.js';
+import { missingFeatures } from './features.js';
 import { renderDigits } from './digits.js';
 import { clearPrediction } from './draw.js';
 import './finetune.js';
@@ -43,6 +44,11 @@ $('notice-close').addEventListener('click', () => {
 });
 
 async function main() {
+  const missing = missingFeatures();
+  if (missing) {
+    showNotice(missing);
+    $('notice').dataset.missing = 'true';
+  }
   setSource('untrained');
   dom.modelStatus.textContent = 'loading…';
   clearPrediction();

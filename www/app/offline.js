@@ -5,7 +5,12 @@ import { dom } from './store.js';
 
 /** Registers the service worker; resolves once it controls the page (or at once without one). */
 export async function enableOffline() {
-  if (!import.meta.env.PROD || !('serviceWorker' in navigator)) return;
+  if (!import.meta.env.PROD) return;
+  if (!('serviceWorker' in navigator)) {
+    dom.offlineStatus.textContent = ' This browser has no service workers: the app needs the network on each visit.';
+    dom.offlineStatus.dataset.ready = 'false';
+    return;
+  }
   try {
     await navigator.serviceWorker.register('./sw.js');
     await navigator.serviceWorker.ready;
