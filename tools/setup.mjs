@@ -4,7 +4,7 @@
 // Downloads only through package registries: rustup, crates.io (cargo install), apt, npm.
 //
 //   node tools/setup.mjs             toolchain + npm packages (what `npm start` needs)
-//   node tools/setup.mjs --browser   also Chromium + chromedriver and Firefox ESR (what `npm test` needs)
+//   node tools/setup.mjs --browser   also Chromium + chromedriver, Firefox ESR + geckodriver (what `npm test` needs)
 //   node tools/setup.mjs --check     report only; exit 1 if anything is missing
 
 import { existsSync, statSync } from 'node:fs';
@@ -17,10 +17,17 @@ import { ROOT, banner, capture, isMain, isRoot, lockedVersion, logger, main, run
 const log = logger('setup');
 const WASM_TARGET = 'wasm32-unknown-unknown';
 const WASM_PACK_VERSION = '0.15.1';
+const GECKODRIVER_VERSION = '0.37.1';
 
 /** chromedriver path: PATH first, then Debian's location; null if absent. */
 export function findChromedriver() {
   return which('chromedriver') || (existsSync('/usr/bin/chromedriver') ? '/usr/bin/chromedriver' : null);
+}
+
+/** geckodriver path (crates.io's, for `wasm-pack test --firefox`): PATH first, then cargo's bin; null if absent. */
+export function findGeckodriver() {
+  const cargoBin = join(process.env.CARGO_HOME || join(process.env.HOME || '', '.cargo'), 'bin', 'geckodriver');
+  return which('geckodriver') || (existsSync(cargoBin) ? cargoBin : null);
 }
 
 /** Does node_modules need `npm ci`? (missing, or older than package-lock.json) */
@@ -132,7 +139,17 @@ export async function setup({ browser = false, check = false } = {}) {
     if (!check) await cargoInstall('wasm-pack', WASM_PACK_VERSION, { locked: true });
   }
 
-  // 5. npm packages from package-lock.json.
+  // 5. geckodriver from crates.io, for the wasm tests in Firefox.
+  if (browser) {
+    const gecko = findGeckodriver();
+    if (gecko) log.ok(`geckodriver ${versionOf(gecko)?.split('\n')[0] ?? ''} at ${gecko}`);
+    else {
+      need(`geckodriver ${GECKODRIVER_VERSION}`, 'not installed');
+      if (!check) await cargoInstall('geckodriver', GECKODRIVER_VERSION, { locked: true });
+    }
+  }
+
+  // 6. npm packages from package-lock.json.
   const npmWhy = npmInstallNeeded();
   if (!npmWhy) log.ok('node_modules up to date with package-lock.json');
   else {

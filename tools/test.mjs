@@ -2,7 +2,7 @@
 // `npm test`: every check of the project, in order, stopping at the first failure.
 //   setup     install what is missing, Chromium + chromedriver and Firefox included (setup.mjs --browser)
 //   cargo     cargo test (native unit + integration tests)
-//   wasm      wasm-pack test --headless --chrome --no-default-features --test web (wasm tests in Chromium)
+//   wasm      wasm-pack test --headless --chrome / --firefox --no-default-features --test web
 //   data      www/public/data/mnist from MNIST_DIR when set, else kept / embedded default (data.mjs)
 //   build     wasm-pack build + vite build (build.mjs)
 //   js        node --test over tests/js/**/*.test.{js,mjs}
@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { build } from './build.mjs';
 import { ensureData } from './data.mjs';
 import { ROOT, banner, formatDuration, logger, main, run } from './lib.mjs';
-import { findChromedriver, setup } from './setup.mjs';
+import { findChromedriver, findGeckodriver, setup } from './setup.mjs';
 
 const log = logger('test');
 
@@ -54,19 +54,19 @@ export const STAGES = [
   { id: 'cargo', title: 'cargo test', run: () => run('cargo', ['test']) },
   {
     id: 'wasm',
-    title: 'wasm-pack test (headless Chromium)',
-    run: () => {
+    title: 'wasm-pack test (headless Chromium and Firefox)',
+    run: async () => {
       const chromedriver = findChromedriver();
       if (!chromedriver) throw new Error('chromedriver not found (node tools/setup.mjs --browser)');
-      // webdriver.json (crate root) holds Chromium's flags; the timeout is per test, in seconds.
-      const env = { CHROMEDRIVER: chromedriver, WASM_BINDGEN_TEST_TIMEOUT: process.env.WASM_BINDGEN_TEST_TIMEOUT || '600' };
-      return run(
-        'wasm-pack',
-        // Only tests/web.rs: the other integration tests are native. The dev profile (dependencies at
-        // opt-level 3, see Cargo.toml) compiles much faster than the LTO release profile.
-        ['test', '--headless', '--chrome', '--chromedriver', chromedriver, '--mode', 'no-install', '--no-default-features', '--test', 'web'],
-        { env },
-      );
+      const geckodriver = findGeckodriver();
+      if (!geckodriver) throw new Error('geckodriver not found (node tools/setup.mjs --browser)');
+      // webdriver.json (crate root) holds each browser's flags; the timeout is per test, in seconds.
+      const env = { CHROMEDRIVER: chromedriver, GECKODRIVER: geckodriver, WASM_BINDGEN_TEST_TIMEOUT: process.env.WASM_BINDGEN_TEST_TIMEOUT || '600' };
+      // Only tests/web.rs: the other integration tests are native. The dev profile (dependencies at
+      // opt-level 3, see Cargo.toml) compiles much faster than the LTO release profile.
+      const args = ['--mode', 'no-install', '--no-default-features', '--test', 'web'];
+      await run('wasm-pack', ['test', '--headless', '--chrome', '--chromedriver', chromedriver, ...args], { env });
+      await run('wasm-pack', ['test', '--headless', '--firefox', '--geckodriver', geckodriver, ...args], { env });
     },
   },
   { id: 'data', title: 'data', run: () => ensureData() },

@@ -66,3 +66,10 @@ test('webdriver.json starts Chromium with the flags every other tool uses', () =
   const args = config['goog:chromeOptions'].args;
   for (const flag of CHROMIUM_ARGS) assert.ok(args.includes(flag), `webdriver.json lacks ${flag}`);
 });
+
+test('webdriver.json starts the same Firefox as the end-to-end test, headless', async () => {
+  const { FIREFOX } = await import('../../tools/firefox.mjs');
+  const config = JSON.parse(readFileSync(new URL('../../webdriver.json', import.meta.url), 'utf8'));
+  assert.equal(config['moz:firefoxOptions'].binary, FIREFOX);
+  assert.ok(config['moz:firefoxOptions'].args.includes('-headless'));
+});
