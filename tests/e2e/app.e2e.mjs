@@ -5,7 +5,7 @@
 // accuracy (> 90 %), draw real MNIST test digits with the mouse and check the predictions, add
 // drawings to "My digits" and fine-tune, download the weights (safetensors), upload a garbage file
 // (the model must survive), reload and check that the model and My digits are restored.
-// Saves test-results/app-trained.png (app-trained-firefox.png, ...; e2e-failure*.png on failure).
+// Saves test-results/app-trained.png (app-trained-firefox.png; chromium-failure.png, ... on failure).
 //
 //   node tests/e2e/app.e2e.mjs                      (after `node tools/build.mjs`)
 //   node tests/e2e/app.e2e.mjs --browser firefox    the same journey in Firefox
@@ -13,22 +13,17 @@
 //   env: E2E_DIST (default dist), E2E_RESULTS (default test-results), CHROMIUM (default /usr/bin/chromium),
 //        FIREFOX (default /usr/bin/firefox-esr), E2E_BATCHES (default 300)
 
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { serveStatic } from '../../tools/serve.mjs';
 import { workerCount } from '../../www/pool/shares.js';
-import { ENGINES, openPage } from './browsers.mjs';
+import { ENGINES } from './browsers.mjs';
+import { DIST, e2e, screenshot } from './harness.mjs';
 import { MINUTE, assert, loadTestDigits, log, pageDriver, pickDigits, sleep, t0, tid, waitFor } from './page.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DIST = resolve(process.env.E2E_DIST || join(ROOT, 'dist'));
-const RESULTS = resolve(process.env.E2E_RESULTS || join(ROOT, 'test-results'));
 const TARGET_BATCHES = Number(process.env.E2E_BATCHES || 300);
 const MIN_ACCURACY = 0.9;
 const ENGINE = parseArgs({ options: { browser: { type: 'string', default: 'chromium' } } }).values.browser;
-const SUFFIX = ENGINE === 'chromium' ? '' : `-${ENGINE}`;
 
 async function run(page, digits) {
   const { text, attr, firstInt, setInput, click, box, stroke, upload, download, draw, drawAndPredict } = pageDriver(page);
@@ -108,9 +103,7 @@ async function run(page, digits) {
   const correct = recognised.length;
   log(`${correct}/${probe.length} drawn digits recognised`);
   assert(correct >= probe.length - 1, `at least ${probe.length - 1} of ${probe.length} drawn digits recognised (got ${correct})`);
-  mkdirSync(RESULTS, { recursive: true });
-  await page.screenshot({ path: join(RESULTS, `app-trained${SUFFIX}.png`), fullPage: true });
-  log(`saved ${relative(ROOT, join(RESULTS, `app-trained${SUFFIX}.png`))}`);
+  log(`saved ${await screenshot(page, `app-trained${ENGINE === 'chromium' ? '' : `-${ENGINE}`}.png`)}`);
 
   // The pad scribbled full (a zigzag, then crossed out) is not a digit: the page says so instead of
   // naming one.
@@ -199,55 +192,17 @@ async function run(page, digits) {
   assert(reloaded === before, `same prediction after reload (${before} vs ${reloaded})`);
 }
 
-async function main() {
+await e2e(ENGINE, 40, async (t) => {
   assert(ENGINES[ENGINE], `--browser is one of ${Object.keys(ENGINES).join(', ')} (got "${ENGINE}")`);
   assert(existsSync(ENGINES[ENGINE]), `${ENGINES[ENGINE]} exists (node tools/setup.mjs --browser)`);
   const external = process.env.E2E_URL;
   if (!external) assert(existsSync(join(DIST, 'index.html')), `${DIST}/index.html exists (node tools/build.mjs)`);
   const digits = loadTestDigits(DIST);
-  const server = external ? null : await serveStatic(DIST);
-  const url = external || server.url;
-
-  const { page, version, onError, close } = await openPage(ENGINE);
+  const url = external || (await t.serve(DIST)).url;
+  const { page, version } = await t.open(ENGINE);
   log(`serving ${external ? '(external)' : DIST} at ${url}; ${version}`);
-  const pageErrors = [];
-  onError((kind, message) => {
-    if (kind === 'pageerror') pageErrors.push(message);
-    log(`${kind}: ${message}`);
-  });
-  let failure = null;
-  try {
-    await page.goto(url);
-    log(`opened ${url}: "${await page.title()}"; crossOriginIsolated=${await page.evaluate(() => self.crossOriginIsolated)}`);
-    await run(page, digits);
-    if (pageErrors.length) throw new Error(`uncaught page errors: ${pageErrors.join(' | ')}`);
-  } catch (err) {
-    failure = err;
-    console.error(`[e2e] FAILED: ${err.message}`);
-    try {
-      mkdirSync(RESULTS, { recursive: true });
-      await page.screenshot({ path: join(RESULTS, `e2e-failure${SUFFIX}.png`), fullPage: true });
-      console.error(`[e2e] screenshot: ${relative(ROOT, join(RESULTS, `e2e-failure${SUFFIX}.png`))}`);
-    } catch {
-      /* page gone */
-    }
-  } finally {
-    await close();
-    await server?.close();
-  }
+  await page.goto(url);
+  log(`opened ${url}: "${await page.title()}"; crossOriginIsolated=${await page.evaluate(() => self.crossOriginIsolated)}`);
+  await run(page, digits);
   log(`finished in ${((Date.now() - t0) / 1000).toFixed(0)}s`);
-  console.log(failure ? `e2e ${ENGINE}: 0 passed, 1 failed` : `e2e ${ENGINE}: 1 passed, 0 failed`);
-  process.exitCode = failure ? 1 : 0;
-}
-
-const watchdog = setTimeout(() => {
-  console.error('[e2e] FAILED: overall timeout (40 min)');
-  console.log('e2e: 0 passed, 1 failed');
-  process.exit(1);
-}, 40 * MINUTE);
-watchdog.unref();
-await main().catch((err) => {
-  console.error(`[e2e] FAILED: ${err.message}`);
-  console.log('e2e: 0 passed, 1 failed');
-  process.exitCode = 1;
 });

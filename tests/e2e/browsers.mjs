@@ -1,48 +1,36 @@
-// One page in a chosen engine for the end-to-end journey: Chromium through playwright-core, Firefox
-// through puppeteer-core. Both page objects share the calls the journey's driver (page.mjs) uses
+// One page in a chosen engine for the end-to-end tests: Chromium through playwright-core, Firefox
+// through puppeteer-core. Both page objects share the calls the tests' driver (page.mjs) uses
 // (goto, reload, click, evaluate, $eval, waitForSelector, mouse, screenshot); what differs (launch,
-// events, downloads) is settled here.
+// contexts, console events) is settled here.
 
 import { CHROMIUM, launchChromium } from '../../tools/chromium.mjs';
 import { FIREFOX, launchFirefox } from '../../tools/firefox.mjs';
-import { MINUTE } from './page.mjs';
+import { MINUTE, log } from './page.mjs';
 
-/** The engines the journey runs in, with the executable each one needs. */
+/** The engines the tests run in, with the executable each one needs. */
 export const ENGINES = { chromium: CHROMIUM, firefox: FIREFOX };
 
 /**
- * Opens a page of `width`×`height` in `engine`. Resolves to { page, version, onError, close }:
- * `onError(fn)` reports uncaught page errors and console errors/warnings as (kind, text).
+ * Opens a page of `width`×`height` in `engine`, logging its console errors and warnings. In Chromium,
+ * `context` adds Playwright context options (a phone's viewport and touch) and `initScript` runs in
+ * the page before its own scripts. Resolves to { page, context (Chromium only), version, close }.
  */
-export async function openPage(engine, { width = 1280, height = 1000 } = {}) {
+export async function openPage(engine, { width = 1280, height = 1000, context: options = {}, initScript } = {}) {
+  let opened;
   if (engine === 'chromium') {
     const browser = await launchChromium();
-    const context = await browser.newContext({ acceptDownloads: true, viewport: { width, height } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(MINUTE);
-    return {
-      page,
-      version: `Chromium ${browser.version()}`,
-      onError(fn) {
-        page.on('pageerror', (err) => fn('pageerror', err.message));
-        page.on('console', (msg) => ['error', 'warning'].includes(msg.type()) && fn(`console.${msg.type()}`, msg.text()));
-      },
-      close: () => browser.close(),
-    };
-  }
-  if (engine === 'firefox') {
+    const context = await browser.newContext({ acceptDownloads: true, viewport: { width, height }, ...options });
+    if (initScript) await context.addInitScript(initScript);
+    opened = { page: await context.newPage(), context, version: `Chromium ${browser.version()}`, close: () => browser.close() };
+  } else if (engine === 'firefox') {
+    if (initScript || Object.keys(options).length) throw new Error('context options and init scripts are Chromium-only here');
     const browser = await launchFirefox({ width, height });
-    const page = await browser.newPage();
-    page.setDefaultTimeout(MINUTE);
-    return {
-      page,
-      version: (await browser.version()).replace('firefox/', 'Firefox '),
-      onError(fn) {
-        page.on('pageerror', (err) => fn('pageerror', err.message));
-        page.on('console', (msg) => ['error', 'warn'].includes(msg.type()) && fn(`console.${msg.type()}`, msg.text()));
-      },
-      close: () => browser.close(),
-    };
+    opened = { page: await browser.newPage(), version: (await browser.version()).replace('firefox/', 'Firefox '), close: () => browser.close() };
+  } else {
+    throw new Error(`unknown engine "${engine}" (engines: ${Object.keys(ENGINES).join(', ')})`);
   }
-  throw new Error(`unknown engine "${engine}" (engines: ${Object.keys(ENGINES).join(', ')})`);
+  opened.page.setDefaultTimeout(MINUTE); // clicks wait for buttons to become enabled
+  // Playwright names a warning 'warning', puppeteer 'warn'.
+  opened.page.on('console', (msg) => ['error', 'warning', 'warn'].includes(msg.type()) && log(`console.${msg.type()}: ${msg.text()}`));
+  return opened;
 }

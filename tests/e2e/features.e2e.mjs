@@ -6,16 +6,11 @@
 //   node tests/e2e/features.e2e.mjs        (after `node tools/build.mjs`)
 //   env: E2E_DIST (default dist), E2E_RESULTS (default test-results), CHROMIUM (default /usr/bin/chromium)
 
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CHROMIUM, launchChromium } from '../../tools/chromium.mjs';
-import { serveStatic } from '../../tools/serve.mjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHROMIUM } from '../../tools/chromium.mjs';
+import { DIST, e2e } from './harness.mjs';
 import { MINUTE, assert, loadTestDigits, log, pageDriver, pickDigits, waitFor } from './page.mjs';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DIST = resolve(process.env.E2E_DIST || join(ROOT, 'dist'));
-const RESULTS = resolve(process.env.E2E_RESULTS || join(ROOT, 'test-results'));
 
 /** Runs in the page before its scripts: the browser without these features. */
 function removeFeatures() {
@@ -48,39 +43,12 @@ async function run(page, digits) {
   assert(read === 2, `the pretrained CNN reads a drawn 2 (got ${read})`);
 }
 
-async function main() {
+await e2e('features', 5, async (t) => {
   assert(existsSync(CHROMIUM), `${CHROMIUM} exists (node tools/setup.mjs --browser)`);
   assert(existsSync(join(DIST, 'index.html')), `${DIST}/index.html exists (node tools/build.mjs)`);
   const digits = loadTestDigits(DIST);
-  const server = await serveStatic(DIST);
-  const browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  await context.addInitScript(removeFeatures);
-  const page = await context.newPage();
-  page.setDefaultTimeout(MINUTE);
-  const pageErrors = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  let failure = null;
-  try {
-    await page.goto(server.url);
-    await run(page, digits);
-    if (pageErrors.length) throw new Error(`uncaught page errors: ${pageErrors.join(' | ')}`);
-  } catch (err) {
-    failure = err;
-    console.error(`[e2e features] FAILED: ${err.message}`);
-    mkdirSync(RESULTS, { recursive: true });
-    await page.screenshot({ path: join(RESULTS, 'features-failure.png'), fullPage: true }).catch(() => {});
-  } finally {
-    await browser.close();
-    await server.close();
-  }
-  console.log(failure ? 'e2e features: 0 passed, 1 failed' : 'e2e features: 1 passed, 0 failed');
-  process.exitCode = failure ? 1 : 0;
-}
-
-const watchdog = setTimeout(() => {
-  console.error('[e2e features] FAILED: overall timeout (5 min)');
-  process.exit(1);
-}, 5 * MINUTE);
-watchdog.unref();
-await main();
+  const { url } = await t.serve(DIST);
+  const { page } = await t.open('chromium', { initScript: removeFeatures });
+  await page.goto(url);
+  await run(page, digits);
+});

@@ -9,18 +9,14 @@
 //   node tests/e2e/offline.e2e.mjs        (after `node tools/build.mjs`)
 //   env: E2E_DIST (default dist), E2E_RESULTS (default test-results), CHROMIUM (default /usr/bin/chromium)
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CHROMIUM, launchChromium } from '../../tools/chromium.mjs';
+import { join } from 'node:path';
+import { CHROMIUM } from '../../tools/chromium.mjs';
 import { writeServiceWorker } from '../../tools/precache.mjs';
-import { serveStatic } from '../../tools/serve.mjs';
+import { DIST, e2e } from './harness.mjs';
 import { MINUTE, assert, loadTestDigits, log, pageDriver, pickDigits, tid, waitFor } from './page.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DIST = resolve(process.env.E2E_DIST || join(ROOT, 'dist'));
-const RESULTS = resolve(process.env.E2E_RESULTS || join(ROOT, 'test-results'));
 const TITLE_B = 'Inkling (build B)';
 
 /** Build B: dist/ with another title, and its own sw.js. Resolves to { dir, build }. */
@@ -74,43 +70,37 @@ async function offlineJourney(page, digits) {
   log(`offline: ${await text('finetune-result')}`);
 }
 
-async function main() {
+await e2e('offline', 15, async (t) => {
   assert(existsSync(CHROMIUM), `${CHROMIUM} exists (node tools/setup.mjs --browser)`);
   assert(existsSync(join(DIST, 'sw.js')), `${DIST}/sw.js exists (node tools/build.mjs)`);
   const digits = loadTestDigits(DIST);
   const b = secondBuild();
-  let server = await serveStatic(DIST);
-  const { url } = server;
-  const port = Number(new URL(url).port);
-  const browser = await launchChromium();
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  const page = await context.newPage();
-  page.setDefaultTimeout(MINUTE);
-  const pageErrors = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  let failure = null;
   try {
-    await page.goto(url);
+    const a = await t.serve(DIST);
+    const port = Number(new URL(a.url).port);
+    const { page, context } = await t.open('chromium');
+    await page.goto(a.url);
     await opened(page);
-    const buildA = await buildOf(page);
-    log(`first visit: build ${buildA} cached (${(await shellCaches(page)).join(', ')})`);
+    log(`first visit: build ${await buildOf(page)} cached (${(await shellCaches(page)).join(', ')})`);
 
-    await server.close();
-    server = null;
+    await a.close();
     await context.setOffline(true);
     await page.reload();
     await opened(page);
     await offlineJourney(page, digits);
 
-    server = await serveStatic(b.dir, { port });
+    const served = await t.serve(b.dir, { port });
     await context.setOffline(false);
     await page.reload();
-    await waitFor(`build B's cache (${b.build}) alone`, async () => {
-      const keys = await shellCaches(page);
-      return { ok: keys.length === 1 && keys[0] === `inkling-shell-${b.build}`, seen: keys };
-    }, MINUTE);
-    await server.close();
-    server = null;
+    await waitFor(
+      `build B's cache (${b.build}) alone`,
+      async () => {
+        const keys = await shellCaches(page);
+        return { ok: keys.length === 1 && keys[0] === `inkling-shell-${b.build}`, seen: keys };
+      },
+      MINUTE,
+    );
+    await served.close();
     await context.setOffline(true);
     await page.reload();
     await opened(page);
@@ -118,24 +108,7 @@ async function main() {
     assert(title === TITLE_B, `offline after the update, the page is build B ("${title}")`);
     assert((await buildOf(page)) === b.build, `build B's service worker is in control`);
     log(`after the update: "${title}", build ${b.build}, caches ${(await shellCaches(page)).join(', ')}`);
-    if (pageErrors.length) throw new Error(`uncaught page errors: ${pageErrors.join(' | ')}`);
-  } catch (err) {
-    failure = err;
-    console.error(`[e2e offline] FAILED: ${err.message}`);
-    mkdirSync(RESULTS, { recursive: true });
-    await page.screenshot({ path: join(RESULTS, 'offline-failure.png'), fullPage: true }).catch(() => {});
   } finally {
-    await browser.close();
-    await server?.close();
     rmSync(b.dir, { recursive: true, force: true });
   }
-  console.log(failure ? 'e2e offline: 0 passed, 1 failed' : 'e2e offline: 1 passed, 0 failed');
-  process.exitCode = failure ? 1 : 0;
-}
-
-const watchdog = setTimeout(() => {
-  console.error('[e2e offline] FAILED: overall timeout (15 min)');
-  process.exit(1);
-}, 15 * MINUTE);
-watchdog.unref();
-await main();
+});

@@ -7,16 +7,12 @@
 //   node tests/e2e/phone.e2e.mjs        (after `node tools/build.mjs`)
 //   env: E2E_DIST (default dist), E2E_RESULTS (default test-results), CHROMIUM (default /usr/bin/chromium)
 
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { CHROMIUM, launchChromium } from '../../tools/chromium.mjs';
-import { serveStatic } from '../../tools/serve.mjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CHROMIUM } from '../../tools/chromium.mjs';
+import { DIST, e2e, screenshot } from './harness.mjs';
 import { MINUTE, assert, loadTestDigits, log, pageDriver, pickDigits, tid, waitFor } from './page.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const DIST = resolve(process.env.E2E_DIST || join(ROOT, 'dist'));
-const RESULTS = resolve(process.env.E2E_RESULTS || join(ROOT, 'test-results'));
 const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 
 async function run(page, cdp, digits) {
@@ -70,44 +66,15 @@ async function run(page, cdp, digits) {
   for (const d of probe) if ((await drawAndPredict(d, ' with a finger')) === d.label) correct++;
   log(`${correct}/${probe.length} digits drawn with a finger read right`);
   assert(correct >= probe.length - 1, `at least ${probe.length - 1} of ${probe.length} finger-drawn digits read right (got ${correct})`);
-  mkdirSync(RESULTS, { recursive: true });
-  await page.locator('.card-draw').screenshot({ path: join(RESULTS, 'app-phone.png') });
-  log(`saved ${relative(ROOT, join(RESULTS, 'app-phone.png'))}`);
+  log(`saved ${await screenshot(page, 'app-phone.png', { element: '.card-draw' })}`);
 }
 
-async function main() {
+await e2e('phone', 10, async (t) => {
   assert(existsSync(CHROMIUM), `${CHROMIUM} exists (node tools/setup.mjs --browser)`);
   assert(existsSync(join(DIST, 'index.html')), `${DIST}/index.html exists (node tools/build.mjs)`);
   const digits = loadTestDigits(DIST);
-  const server = await serveStatic(DIST);
-  const browser = await launchChromium();
-  const context = await browser.newContext(PHONE);
-  const page = await context.newPage();
-  page.setDefaultTimeout(MINUTE);
-  const pageErrors = [];
-  page.on('pageerror', (err) => pageErrors.push(err.message));
-  let failure = null;
-  try {
-    await page.goto(server.url);
-    const cdp = await context.newCDPSession(page);
-    await run(page, cdp, digits);
-    if (pageErrors.length) throw new Error(`uncaught page errors: ${pageErrors.join(' | ')}`);
-  } catch (err) {
-    failure = err;
-    console.error(`[e2e phone] FAILED: ${err.message}`);
-    mkdirSync(RESULTS, { recursive: true });
-    await page.screenshot({ path: join(RESULTS, 'phone-failure.png'), fullPage: true }).catch(() => {});
-  } finally {
-    await browser.close();
-    await server.close();
-  }
-  console.log(failure ? 'e2e phone: 0 passed, 1 failed' : 'e2e phone: 1 passed, 0 failed');
-  process.exitCode = failure ? 1 : 0;
-}
-
-const watchdog = setTimeout(() => {
-  console.error('[e2e phone] FAILED: overall timeout (10 min)');
-  process.exit(1);
-}, 10 * MINUTE);
-watchdog.unref();
-await main();
+  const { url } = await t.serve(DIST);
+  const { page, context } = await t.open('chromium', { context: PHONE });
+  await page.goto(url);
+  await run(page, await context.newCDPSession(page), digits);
+});

@@ -1,9 +1,10 @@
 // Offline use: registers the service worker (www/offline/sw.js, built to sw.js) so that the app
-// opens, trains and fine-tunes without a network after the first visit, and says so in the footer. The dev server has no sw.js (the build writes it), so there is nothing to register.
+// opens, trains and fine-tunes without a network after the first visit, and says so in the footer.
+// The dev server has no sw.js (the build writes it), so there is nothing to register.
 
 import { dom } from './store.js';
 
-/** Registers the service worker; resolves once it controls the page (or at once without one). */
+/** Registers the service worker; resolves once it is active (or at once where there is none). */
 export async function enableOffline() {
   if (!import.meta.env.PROD) return;
   if (!('serviceWorker' in navigator)) {

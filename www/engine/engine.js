@@ -24,10 +24,9 @@ export async function compileEngine(wasmUrl) {
 }
 
 /**
- * Starts one helper worker per further core (`requested` caps the total; device memory too, see
- * workerCount), each
- * initialised with the compiled `module`; training goes on without any that fail to start.
- * Resolves to { pool, workers } (startPool).
+ * Starts one helper worker per further core (`requested` sets the total, device memory caps it: see
+ * workerCount), each initialised with the compiled `module`; training goes on without any that fail
+ * to start. Resolves to { pool, workers } (startPool).
  */
 export function startHelpers(module, requested, { onHelperLost } = {}) {
   const count = workerCount(self.navigator?.hardwareConcurrency, requested, self.navigator?.deviceMemory) - 1;
