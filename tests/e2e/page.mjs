@@ -54,13 +54,16 @@ export function pickDigits(digits, labels, used = new Set()) {
   });
 }
 
+/** Pointer moves from `a` to `b` (viewport pixels): one every ~4 px, at least 2. */
+const stepsBetween = ([x0, y0], [x1, y1]) => Math.max(2, Math.round(Math.hypot(x1 - x0, y1 - y0) / 4));
+
 /**
  * One stroke from (x0, y0) to (x1, y1) in viewport pixels, as a finger draws it: touch events through
  * Chromium's DevTools protocol (`cdp`, a CDPSession), which the page receives as pointer events of
  * type "touch".
  */
 async function touchStroke(cdp, [x0, y0], [x1, y1]) {
-  const steps = Math.max(2, Math.round(Math.hypot(x1 - x0, y1 - y0) / 4));
+  const steps = stepsBetween([x0, y0], [x1, y1]);
   await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: x0, y: y0 }] });
   for (let i = 1; i <= steps; i++) {
     const t = i / steps;
@@ -104,11 +107,11 @@ export function pageDriver(page, { touch } = {}) {
       const r = el.getBoundingClientRect();
       return { x: r.x, y: r.y, width: r.width, height: r.height };
     });
-  /** A mouse stroke through `points` (viewport pixels). */
+  /** A mouse stroke through `points` (viewport pixels), `steps` moves per segment (default: every ~4 px). */
   async function stroke(points, steps) {
     await page.mouse.move(...points[0]);
     await page.mouse.down();
-    for (const [x, y] of points.slice(1)) await page.mouse.move(x, y, { steps: steps ?? Math.max(2, Math.round(Math.hypot(x - points[0][0], y - points[0][1]) / 4)) });
+    for (let i = 1; i < points.length; i++) await page.mouse.move(...points[i], { steps: steps ?? stepsBetween(points[i - 1], points[i]) });
     await page.mouse.up();
   }
   /** Files picked in the file input `id`: [{ name, bytes }], handed over as a user's pick is. */
@@ -130,7 +133,6 @@ export function pageDriver(page, { touch } = {}) {
   async function download(id) {
     if (typeof page.waitForEvent === 'function') {
       const [file] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), click(id)]);
-      const { readFileSync } = await import('node:fs');
       return { name: file.suggestedFilename(), bytes: readFileSync(await file.path()) };
     }
     // The blob is kept as the page makes its URL (the page's CSP does not let it fetch blob: URLs).
