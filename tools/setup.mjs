@@ -4,7 +4,8 @@
 // Downloads only through package registries: rustup, crates.io (cargo install), apt, npm.
 //
 //   node tools/setup.mjs             toolchain + npm packages (what `npm start` needs)
-//   node tools/setup.mjs --browser   also Chromium + chromedriver, Firefox ESR + geckodriver (what `npm test` needs)
+//   node tools/setup.mjs --browser   also Chromium + chromedriver, Firefox ESR + geckodriver, WebKitGTK's
+//                                    WebKitWebDriver + MiniBrowser + Xvfb (what `npm test` needs)
 //   node tools/setup.mjs --check     report only; exit 1 if anything is missing
 
 import { existsSync, statSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CHROMIUM } from './chromium.mjs';
 import { FIREFOX } from './firefox.mjs';
+import { MINIBROWSER, WEBKIT_DRIVER, XVFB } from './webkit.mjs';
 import { ROOT, banner, capture, isMain, isRoot, lockedVersion, logger, main, run, versionOf, which } from './lib.mjs';
 
 const log = logger('setup');
@@ -22,6 +24,12 @@ const GECKODRIVER_VERSION = '0.37.1';
 /** chromedriver path: PATH first, then Debian's location; null if absent. */
 export function findChromedriver() {
   return which('chromedriver') || (existsSync('/usr/bin/chromedriver') ? '/usr/bin/chromedriver' : null);
+}
+
+/** WebKitGTK's version from its Debian package (MiniBrowser prints it only on a display); null if unknown. */
+function webkitVersion() {
+  const r = capture('dpkg-query', ['-W', '-f', '${Version}', 'libwebkit2gtk-4.1-0']);
+  return r.ok ? r.stdout.replace(/-.*/, '') : null;
 }
 
 /** geckodriver path (crates.io's, for `wasm-pack test --firefox`): PATH first, then cargo's bin; null if absent. */
@@ -88,7 +96,8 @@ export async function setup({ browser = false, check = false } = {}) {
     if (!check) await run('rustup', ['component', 'add', ...lacking]);
   }
 
-  // 2. System packages (apt): a C compiler for cargo builds; Chromium and Firefox for the tests.
+  // 2. System packages (apt): a C compiler for cargo builds; Chromium, Firefox and WebKitGTK (with
+  //    the X server its MiniBrowser draws on) for the tests.
   const apt = [];
   if (which('cc')) log.ok(`C compiler ${which('cc')}`);
   else {
@@ -107,6 +116,12 @@ export async function setup({ browser = false, check = false } = {}) {
     else {
       need('firefox-esr', `${FIREFOX} missing`);
       apt.push('firefox-esr');
+    }
+    const webkit = [WEBKIT_DRIVER, MINIBROWSER, XVFB].filter((f) => !existsSync(f));
+    if (!webkit.length) log.ok(`WebKitWebDriver, MiniBrowser (WebKitGTK ${webkitVersion() ?? 'version unknown'}), Xvfb`);
+    else {
+      need('webkit2gtk-driver xvfb', `${webkit.join(', ')} missing`);
+      apt.push('webkit2gtk-driver', 'xvfb');
     }
   }
   if (apt.length && !check) {

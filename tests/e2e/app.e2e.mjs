@@ -1,22 +1,24 @@
 #!/usr/bin/env node
-// End-to-end test of the built app (dist/) in a headless browser: Chromium (playwright-core) or
-// Firefox (puppeteer-core), see browsers.mjs. It serves dist/ itself (tools/serve.mjs, COOP/COEP headers) and drives the UI only through
-// data-testid hooks: load the dataset, train the CNN for a few hundred batches and check the test
+// End-to-end test of the built app (dist/) in a browser: headless Chromium (playwright-core),
+// headless Firefox (puppeteer-core) or WebKitGTK's MiniBrowser on Xvfb (selenium-webdriver), see
+// browsers.mjs. It serves dist/ itself (tools/serve.mjs, COOP/COEP headers) and drives the UI only
+// through data-testid hooks: load the dataset, train the CNN for a few hundred batches and check the test
 // accuracy (> 90 %), draw real MNIST test digits with the mouse and check the predictions, add
 // drawings to "My digits" and fine-tune, download the weights (safetensors), upload a garbage file
 // (the model must survive), reload and check that the model and My digits are restored.
 // Saves test-results/app-trained.png (app-trained-firefox.png; chromium-failure.png, ... on failure).
 //
 //   node tests/e2e/app.e2e.mjs                      (after `node tools/build.mjs`)
-//   node tests/e2e/app.e2e.mjs --browser firefox    the same journey in Firefox
+//   node tests/e2e/app.e2e.mjs --browser firefox    the same journey in Firefox (or --browser webkit)
 //   E2E_URL=http://127.0.0.1:4173/ node tests/e2e/app.e2e.mjs    test a running server instead
 //   env: E2E_DIST (default dist), E2E_RESULTS (default test-results), CHROMIUM (default /usr/bin/chromium),
-//        FIREFOX (default /usr/bin/firefox-esr), E2E_BATCHES (default 300)
+//        FIREFOX (default /usr/bin/firefox-esr), WEBKIT_DRIVER (default /usr/bin/WebKitWebDriver),
+//        E2E_BATCHES (default 300)
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { workerCount } from '../../www/pool/shares.js';
+import { coresOf, workerCount } from '../../www/pool/shares.js';
 import { ENGINES } from './browsers.mjs';
 import { DIST, e2e, screenshot } from './harness.mjs';
 import { MINUTE, assert, loadTestDigits, log, pageDriver, pickDigits, sleep, t0, tid, waitFor } from './page.mjs';
@@ -35,10 +37,10 @@ async function run(page, digits) {
   log(`model status: ${await text('model-status')}`);
   // The engine's mode: SIMD on, and one worker per core (the data-parallel pool), shown in the footer.
   await page.waitForSelector(`${tid('build-info')}[data-workers]`, { timeout: MINUTE });
-  const mode = await page.$eval(tid('build-info'), (el) => ({ text: el.textContent, workers: Number(el.dataset.workers), simd: el.dataset.simd, cores: navigator.hardwareConcurrency, memory: navigator.deviceMemory }));
+  const mode = await page.$eval(tid('build-info'), (el) => ({ text: el.textContent, workers: Number(el.dataset.workers), simd: el.dataset.simd, cores: navigator.hardwareConcurrency, userAgent: navigator.userAgent, memory: navigator.deviceMemory }));
   log(`engine: ${mode.text} (navigator.hardwareConcurrency ${mode.cores}, deviceMemory ${mode.memory ?? 'not reported'})`);
   if (mode.simd !== 'true') throw new Error(`the engine reports SIMD off: ${mode.text}`);
-  const expected = workerCount(mode.cores, undefined, mode.memory);
+  const expected = workerCount(coresOf({ hardwareConcurrency: mode.cores, userAgent: mode.userAgent }), undefined, mode.memory);
   if (mode.workers !== expected) throw new Error(`expected ${expected} workers (${mode.cores} cores, ${mode.memory ?? '?'} GiB), the footer says ${mode.workers}`);
 
   // 2. Train the CNN.

@@ -1,14 +1,17 @@
 // One page in a chosen engine for the end-to-end tests: Chromium through playwright-core, Firefox
-// through puppeteer-core. Both page objects share the calls the tests' driver (page.mjs) uses
-// (goto, reload, click, evaluate, $eval, waitForSelector, mouse, screenshot); what differs (launch,
-// contexts, console events) is settled here.
+// through puppeteer-core, WebKit through selenium-webdriver (webkit-page.mjs). The page objects
+// share the calls the tests' driver (page.mjs) uses (goto, reload, click, evaluate, $eval,
+// waitForSelector, mouse, screenshot); what differs (launch, contexts, console events) is settled
+// here.
 
 import { CHROMIUM, launchChromium } from '../../tools/chromium.mjs';
 import { FIREFOX, launchFirefox } from '../../tools/firefox.mjs';
+import { WEBKIT_DRIVER, launchWebKit } from '../../tools/webkit.mjs';
 import { MINUTE, log } from './page.mjs';
+import { webkitPage } from './webkit-page.mjs';
 
 /** The engines the tests run in, with the executable each one needs. */
-export const ENGINES = { chromium: CHROMIUM, firefox: FIREFOX };
+export const ENGINES = { chromium: CHROMIUM, firefox: FIREFOX, webkit: WEBKIT_DRIVER };
 
 /**
  * Opens a page of `width`×`height` in `engine`, logging its console errors and warnings. In Chromium,
@@ -26,6 +29,10 @@ export async function openPage(engine, { width = 1280, height = 1000, context: o
     if (initScript || Object.keys(options).length) throw new Error('context options and init scripts are Chromium-only here');
     const browser = await launchFirefox({ width, height });
     opened = { page: await browser.newPage(), version: (await browser.version()).replace('firefox/', 'Firefox '), close: () => browser.close() };
+  } else if (engine === 'webkit') {
+    if (initScript || Object.keys(options).length) throw new Error('context options and init scripts are Chromium-only here');
+    const webkit = await launchWebKit({ width, height });
+    opened = { page: webkitPage(webkit.driver), version: webkit.version, close: webkit.quit };
   } else {
     throw new Error(`unknown engine "${engine}" (engines: ${Object.keys(ENGINES).join(', ')})`);
   }

@@ -68,7 +68,8 @@ export async function e2e(name, minutes, body) {
     if (pageErrors.length) throw new Error(`uncaught page errors: ${pageErrors.join(' | ')}`);
   } catch (err) {
     failure = err;
-    console.error(`[e2e ${name}] FAILED: ${err.message}`);
+    console.error(`[e2e ${name}] FAILED: ${err.message || err.name}`);
+    if (!err.message.startsWith('assertion failed')) console.error(err.stack);
     if (last) await screenshot(last, `${name}-failure.png`).then((p) => console.error(`[e2e ${name}] screenshot: ${p}`), () => {});
   } finally {
     for (const close of closers.reverse()) await close().catch(() => {});

@@ -2,7 +2,7 @@
 // gradients) and its start-up (start.js leaves out helpers that fail).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GIB_PER_WORKER, MAX_WORKERS, chunkRanges, combineGradients, splitRanges, workerCount } from '../../www/pool/shares.js';
+import { GIB_PER_WORKER, MAX_WORKERS, chunkRanges, combineGradients, coresOf, splitRanges, workerCount } from '../../www/pool/shares.js';
 import { startPool } from '../../www/pool/start.js';
 
 test('splitRanges: contiguous, sizes within one, larger first, respecting the minimum share', () => {
@@ -51,6 +51,23 @@ test('workerCount: no more workers than GiB of device memory, unless asked', () 
   assert.equal(workerCount(4, undefined, Number.NaN), 4);
   assert.equal(workerCount(8, 3, 1), 3); // ?workers=N is the user's choice
   assert.equal(workerCount(8, 8, 1), 8);
+});
+
+test("coresOf: the reported count, except half of WebKit's privacy bucket", () => {
+  const chrome = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/148.0.0.0 Safari/537.36';
+  const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
+  const webkit = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/60.5 Safari/605.1.15';
+  const iosChrome = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/131.0 Mobile/15E148 Safari/604.1';
+  assert.equal(coresOf({ hardwareConcurrency: 2, userAgent: chrome }), 2);
+  assert.equal(coresOf({ hardwareConcurrency: 12, userAgent: firefox }), 12);
+  assert.equal(coresOf({ hardwareConcurrency: 4, userAgent: webkit }), 2);
+  assert.equal(coresOf({ hardwareConcurrency: 8, userAgent: webkit }), 4);
+  assert.equal(coresOf({ hardwareConcurrency: 4, userAgent: iosChrome }), 2);
+  assert.equal(coresOf({ hardwareConcurrency: 1, userAgent: webkit }), 1);
+  assert.equal(coresOf({ hardwareConcurrency: undefined, userAgent: webkit }), undefined);
+  assert.equal(coresOf({ hardwareConcurrency: 3 }), 3);
+  assert.equal(coresOf(undefined), undefined);
+  assert.equal(workerCount(coresOf({ hardwareConcurrency: 4, userAgent: webkit })), 2);
 });
 
 test('combineGradients: size-weighted mean, mean loss, accuracy; a diverged share poisons the step', () => {

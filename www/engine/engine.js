@@ -5,7 +5,7 @@
 
 import { simd } from 'wasm-feature-detect';
 import { startPool } from '../pool/start.js';
-import { workerCount } from '../pool/shares.js';
+import { coresOf, workerCount } from '../pool/shares.js';
 
 /** Fetches and compiles the wasm at `wasmUrl`, after checking that this engine supports SIMD. */
 export async function compileEngine(wasmUrl) {
@@ -29,7 +29,7 @@ export async function compileEngine(wasmUrl) {
  * to start. Resolves to { pool, workers } (startPool).
  */
 export function startHelpers(module, requested, { onHelperLost } = {}) {
-  const count = workerCount(self.navigator?.hardwareConcurrency, requested, self.navigator?.deviceMemory) - 1;
+  const count = workerCount(coresOf(self.navigator), requested, self.navigator?.deviceMemory) - 1;
   const make = () => new Worker(new URL('../pool/shard-worker.js', import.meta.url), { type: 'module', name: 'inkling-shard' });
   return startPool(count, make, module, { onHelperLost });
 }

@@ -17,6 +17,20 @@ export const MAX_WORKERS = 8;
 export const GIB_PER_WORKER = 1;
 
 /**
+ * The cores to plan for from what `navigator` reports. WebKit reports a privacy bucket instead of
+ * its core count (4 for fewer than 8 cores, 8 for 8 or more), so a 2-core machine would get twice
+ * the workers it can run; there half the bucket is used, a count every device in it has. WebKit is
+ * told by its user agent (AppleWebKit without Chrome's or Chromium's token), the one mark a
+ * worker's navigator also carries; every browser on iOS is WebKit.
+ */
+export function coresOf(navigator) {
+  const reported = navigator?.hardwareConcurrency;
+  const agent = navigator?.userAgent ?? '';
+  const bucketed = /AppleWebKit\//.test(agent) && !/(Chrome|Chromium|HeadlessChrome)\//.test(agent);
+  return bucketed && Number.isInteger(reported) ? Math.max(1, reported / 2) : reported;
+}
+
+/**
  * Workers to use: `requested` when given (1..MAX_WORKERS), else one per logical core, and no more
  * than one per GIB_PER_WORKER of `deviceMemory` where the browser reports it.
  */
