@@ -1,8 +1,10 @@
 #!/usr/bin/env node
-// `npm run soak`: a memory-leak soak test of the wasm build, in Node (no browser needed).
+// `npm run soak`: a memory-leak soak test of the wasm build, in Node (no browser needed) or, with
+// --browser firefox|chromium, in that browser's bench worker (the bench page, www/bench/).
 //
-// It loads www/pkg/inkling_bg.wasm with init({ module_or_path: bytes }) (init() returns the wasm
-// exports, `memory` included), trains the cnn for N "epochs" the way the app's worker does
+// In Node it loads www/pkg/inkling_bg.wasm with init({ module_or_path: bytes }) (init() returns the
+// wasm exports, `memory` included); in a browser the bench worker loads it as the app's worker does.
+// Either way the run (www/bench/soak-run.js) trains the cnn for N "epochs" the way the app's worker does
 // (shuffled batches of 64 over the training split, the last batch partial, then an evaluation in
 // chunks of 500 images), and records the wasm linear memory (memory.buffer.byteLength) after each
 // epoch. Then it predicts 10,000 single images, one call each (like the drawing pad), and records it
@@ -32,55 +34,25 @@
 //   npm run soak                         20 epochs over the whole training split (long: hours on 2 cores)
 //   npm run soak -- --quick              3 epochs of 2,000 images + 1,000 predictions (< 1 minute)
 //   npm run soak -- --epochs 5 --epoch-size 10000 --predictions 10000
+//   npm run soak -- --browser firefox --epochs 5 --epoch-size 20000    the same in Firefox ESR
 //   options: --model cnn --batch-size 64 --eval 2000 --tolerance-mib 1 --json
 //            --inject-leak   keep an extra (mlp) Trainer alive per epoch: the run must then FAIL
+//            --browser B     firefox or chromium (Debian's), one bench worker, no pool
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { IMAGE_BYTES } from '../www/shared/batching.js';
-import { driveRun } from '../www/engine/training-run.js';
+import { probeFreeHeap, soak, verdict } from '../www/bench/soak-run.js';
+import { browserSoak } from './bench/soak-browser.mjs';
 import { ensureData, FILES, OUT_DIR } from './data.mjs';
 import { parseIdx } from './idx.mjs';
 import { ROOT, banner, formatDuration, isMain, logger, main } from './lib.mjs';
 
+export { probeFreeHeap, verdict };
+
 const log = logger('soak');
 const MiB = 1024 * 1024;
 const PKG = join(ROOT, 'www', 'pkg');
-const EVAL_CHUNK = 500; // as in www/engine/worker.js
-
-/**
- * The verdict from the memory series (pure; unit-testable).
- * epochs: bytes after each epoch (>= 1 entries); afterPredictions: bytes after the predictions.
- */
-export function verdict({ epochs, afterPredictions, toleranceBytes }) {
-  const base = epochs[0];
-  const later = epochs.slice(1);
-  const maxLater = later.length ? Math.max(...later) : base;
-  const trainingGrowth = maxLater - base;
-  const predictionGrowth = afterPredictions === undefined ? 0 : afterPredictions - base;
-  const ok = trainingGrowth <= toleranceBytes && predictionGrowth <= toleranceBytes;
-  return { base, maxLater, trainingGrowth, predictionGrowth, ok };
-}
-
-/**
- * Heap bytes the Rust allocator could hand out right now without growing memory, found by
- * allocating 4 KiB blocks through the wasm-bindgen exports (__wbindgen_malloc/free) until memory
- * grows, then freeing them all. Returns { free, grewBy } (grewBy: the page(s) the probe itself
- * added, which the caller subtracts from later readings). Free fragments under 4 KiB are not seen.
- */
-export function probeFreeHeap(wasm, chunk = 4096) {
-  const before = wasm.memory.buffer.byteLength;
-  const ptrs = [];
-  let free = 0;
-  while (ptrs.length < 1 << 20) {
-    ptrs.push(wasm.__wbindgen_malloc(chunk, 8));
-    if (wasm.memory.buffer.byteLength !== before) break;
-    free += chunk;
-  }
-  for (const p of ptrs) wasm.__wbindgen_free(p, chunk, 8);
-  return { free, grewBy: wasm.memory.buffer.byteLength - before };
-}
 
 const mib = (b) => `${(b / MiB).toFixed(2)} MiB`;
 const signedMib = (b) => `${b >= 0 ? '+' : '-'}${Math.abs(b) < MiB ? `${(Math.abs(b) / 1024).toFixed(0)} KiB` : mib(Math.abs(b))}`;
@@ -96,8 +68,54 @@ function loadMnist() {
         return {};
       }
     })();
-    return { trainImages: read('trainImages'), trainLabels: read('trainLabels'), testImages: read('testImages'), info };
+    return { trainImages: read('trainImages'), trainLabels: read('trainLabels'), testImages: read('testImages'), testLabels: read('testLabels'), info };
   });
+}
+
+/** One epoch's log line (`epochs`: the run's length). */
+function logEpoch(r, series, epochs, epochSize) {
+  const first = series[0];
+  const delta = r.epoch === 1 ? '' : ` (${signedMib(r.bytes - first.bytes)} vs epoch 1)`;
+  const deltaUse = r.epoch === 1 ? '' : ` (${signedMib(r.inUse - first.inUse)})`;
+  const acc = r.valAccuracy === null ? '—' : `${(r.valAccuracy * 100).toFixed(1)}%`;
+  log(`epoch ${String(r.epoch).padStart(2)}/${epochs}: wasm memory ${mib(r.bytes)}${delta}, heap in use ${mib(r.inUse)}${deltaUse}; loss ${r.loss.toFixed(3)}, val acc ${acc}; ${formatDuration(r.ms)} (${Math.round((epochSize / r.ms) * 1000)} samples/s)`);
+}
+
+/** The soak in Node: www/pkg's wasm, MNIST (or the fallback set) from www/public/data/mnist. */
+async function nodeSoak(settings) {
+  const wasmFile = join(PKG, 'inkling_bg.wasm');
+  if (!existsSync(wasmFile)) throw new Error('www/pkg/inkling_bg.wasm is missing: run `npm run build` (or node tools/build.mjs --wasm)');
+  const { default: init, Trainer, RunPlan, buildInfo, defaults, validationSize } = await import(join(PKG, 'inkling.js'));
+  const wasm = await init({ module_or_path: readFileSync(wasmFile) });
+  const d = await loadMnist();
+  const total = d.trainImages.count;
+  const trainCount = total - validationSize(defaults().trainer.validationSize, total);
+  const data = { images: d.trainImages.data, labels: d.trainLabels.data, trainCount, testImages: d.testImages.data, testLabels: d.testLabels.data, testCount: d.testImages.count };
+  const options = runOptions(settings, data, total);
+  const info = buildInfo();
+  banner('soak');
+  log(`wasm ${info.version}, simd ${info.simd}, threads ${info.threads}; in Node ${process.version}; model ${options.model}, batch ${options.batch}`);
+  logData(d.info, options, trainCount);
+  const result = await soak({ wasm, Trainer, RunPlan }, data, options, (r, series) => logEpoch(r, series, options.epochs, options.epochSize));
+  return { ...result, options };
+}
+
+/** The run's sizes from the command line and the data: { model, batch, epochs, epochSize, evalN, predictions, injectLeak }. */
+export function runOptions(settings, { trainCount, testCount }, total) {
+  const { quick, model, batch, epochs, predictions, evalCount, epochSize, injectLeak } = settings;
+  return {
+    model,
+    batch,
+    epochs,
+    epochSize: Math.min(trainCount, epochSize ?? (quick ? 2000 : trainCount)),
+    evalN: Math.min(evalCount, total - trainCount || testCount),
+    predictions,
+    injectLeak,
+  };
+}
+
+function logData(info, options, trainCount) {
+  log(`data: ${info.name || 'MNIST-style'}${info.official ? ' (official)' : ''}, training split ${trainCount}; ${options.epochs} epochs of ${options.epochSize} images, evaluation of ${options.evalN} images after each; then ${options.predictions} single-image predictions`);
 }
 
 if (isMain(import.meta.url)) {
@@ -114,105 +132,32 @@ if (isMain(import.meta.url)) {
         'tolerance-mib': { type: 'string', default: '1' },
         json: { type: 'boolean', default: false },
         'inject-leak': { type: 'boolean', default: false },
+        browser: { type: 'string' },
       },
     });
     const q = values.quick;
-    const epochs = Number(values.epochs ?? (q ? 3 : 20));
-    const predictions = Number(values.predictions ?? (q ? 1000 : 10000));
-    const evalCount = Number(values.eval ?? (q ? 500 : 2000));
-    const batch = Number(values['batch-size']);
-    const toleranceBytes = Number(values['tolerance-mib']) * MiB;
-    if (!(epochs >= 1) || !(batch >= 1) || !(predictions >= 0) || !(toleranceBytes >= 0)) throw new Error('bad option value');
-
-    const wasmFile = join(PKG, 'inkling_bg.wasm');
-    if (!existsSync(wasmFile)) throw new Error('www/pkg/inkling_bg.wasm is missing: run `npm run build` (or node tools/build.mjs --wasm)');
-    const { default: init, Trainer, RunPlan, buildInfo, defaults, validationSize } = await import(join(PKG, 'inkling.js'));
-    const wasm = await init({ module_or_path: readFileSync(wasmFile) });
-    let probeGrowth = 0; // memory added by the heap probes themselves (not by the trainer)
-    const mem = () => wasm.memory.buffer.byteLength - probeGrowth;
-    /** { bytes: memory.buffer.byteLength (probe pages excluded), inUse: bytes minus the allocator's free space } */
-    const canProbe = typeof wasm.__wbindgen_malloc === 'function' && typeof wasm.__wbindgen_free === 'function';
-    if (!canProbe) log.warn('this wasm-bindgen build exports no __wbindgen_malloc/free: heap-in-use readings are skipped');
-    const measure = () => {
-      const bytes = mem();
-      const raw = wasm.memory.buffer.byteLength;
-      const { free, grewBy } = canProbe ? probeFreeHeap(wasm) : { free: 0, grewBy: 0 };
-      probeGrowth += grewBy;
-      return { bytes, inUse: raw - free };
+    const settings = {
+      quick: q,
+      model: values.model,
+      batch: Number(values['batch-size']),
+      epochs: Number(values.epochs ?? (q ? 3 : 20)),
+      predictions: Number(values.predictions ?? (q ? 1000 : 10000)),
+      evalCount: Number(values.eval ?? (q ? 500 : 2000)),
+      epochSize: values['epoch-size'] === undefined ? undefined : Number(values['epoch-size']),
+      injectLeak: values['inject-leak'],
     };
-    const afterInit = mem();
+    const toleranceBytes = Number(values['tolerance-mib']) * MiB;
+    if (!(settings.epochs >= 1) || !(settings.batch >= 1) || !(settings.predictions >= 0) || !(toleranceBytes >= 0)) throw new Error('bad option value');
+    if (settings.epochSize !== undefined && !(settings.epochSize >= 1)) throw new Error('bad option value');
 
-    const d = await loadMnist();
-    const total = d.trainImages.count;
-    const val = validationSize(defaults().trainer.validationSize, total);
-    const trainCount = total - val;
-    const epochSize = Math.min(trainCount, Number(values['epoch-size'] ?? (q ? 2000 : trainCount)));
-    const evalN = Math.min(evalCount, val || d.testImages.count);
-    const info = buildInfo();
-    banner('soak');
-    log(`wasm ${info.version}, simd ${info.simd}, threads ${info.threads}; model ${values.model}, batch ${batch}`);
-    log(`data: ${d.info.name || 'MNIST-style'}${d.info.official ? ' (official)' : ''}, training split ${trainCount}; ${epochs} epochs of ${epochSize} images, evaluation of ${evalN} images after each; then ${predictions} single-image predictions`);
-    log(`wasm memory after init: ${mib(afterInit)}`);
-
-    const trainer = new Trainer({ model: values.model, seed: 1, batchSize: batch });
-    const afterTrainer = mem();
-    // The app's run (the core's plan, walked by the app's driver) over the first epochSize images.
-    const plan = new RunPlan({ model: values.model, seed: 1, batchSize: batch, epochs }, epochSize);
-    const perEpoch = plan.batchesPerEpoch;
-    const series = [];
-    const leaked = [];
     const t0 = Date.now();
-    let te = Date.now();
-    let loss = 0;
-    try {
-      await driveRun({
-        plan,
-        trainer,
-        images: d.trainImages.data,
-        labels: d.trainLabels.data,
-        step: (im, lb) => trainer.trainBatch(im, lb),
-        beforeBatch: ({ batch: b }) => {
-          if (b === 0) te = Date.now();
-          return true;
-        },
-        afterBatch: ({ result }) => {
-          loss = result.loss;
-        },
-        afterEpoch: ({ epoch }) => {
-          const e = epoch + 1;
-          // Evaluate on the validation split in chunks, like the worker does after each epoch.
-          let correct = 0;
-          for (let s = 0; s < evalN; s += EVAL_CHUNK) {
-            const n = Math.min(EVAL_CHUNK, evalN - s);
-            const from = trainCount + s;
-            const ev = trainer.evaluate(d.trainImages.data.subarray(from * IMAGE_BYTES, (from + n) * IMAGE_BYTES), d.trainLabels.data.subarray(from, from + n));
-            correct += ev.accuracy * ev.count;
-          }
-          // --inject-leak: keep one extra mlp Trainer alive per epoch (a deliberate leak, to check the check).
-          if (values['inject-leak']) leaked.push(new Trainer({ model: 'mlp', seed: e }));
-          const ms = Date.now() - te;
-          const { bytes, inUse } = measure();
-          series.push({ epoch: e, bytes, inUse, loss, valAccuracy: evalN ? correct / evalN : null, ms });
-          const delta = e === 1 ? '' : ` (${signedMib(bytes - series[0].bytes)} vs epoch 1)`;
-          const deltaUse = e === 1 ? '' : ` (${signedMib(inUse - series[0].inUse)})`;
-          log(`epoch ${String(e).padStart(2)}/${epochs}: wasm memory ${mib(bytes)}${delta}, heap in use ${mib(inUse)}${deltaUse}; loss ${loss.toFixed(3)}, val acc ${evalN ? ((correct / evalN) * 100).toFixed(1) + '%' : '—'}; ${formatDuration(ms)} (${Math.round((epochSize / ms) * 1000)} samples/s)`);
-        },
-      });
-    } finally {
-      plan.free();
-    }
-
-    const beforePredictions = mem();
-    const tp = Date.now();
-    const nTest = d.testImages.count;
-    for (let i = 0; i < predictions; i++) {
-      const k = i % nTest;
-      trainer.predict(d.testImages.data.subarray(k * IMAGE_BYTES, (k + 1) * IMAGE_BYTES));
-    }
-    const predMs = Date.now() - tp;
-    const { bytes: afterPredictions, inUse: inUseAfterPredictions } = measure();
+    const r = values.browser
+      ? await browserSoak(values.browser, settings, { runOptions, logData, logEpoch })
+      : await nodeSoak(settings);
+    const { options, series, afterInit, afterTrainer, afterPredictions, inUseAfterPredictions, predMs, perEpoch } = r;
+    if (!r.canProbe) log.warn('this wasm-bindgen build exports no __wbindgen_malloc/free: heap-in-use readings are skipped');
+    const { epochs, predictions } = options;
     log(`${predictions} single-image predictions: wasm memory ${mib(afterPredictions)} (${signedMib(afterPredictions - series[0].bytes)} vs epoch 1), heap in use ${mib(inUseAfterPredictions)} (${signedMib(inUseAfterPredictions - series[0].inUse)}); ${formatDuration(predMs)} (${predictions ? (predMs / predictions).toFixed(2) : 0} ms each)`);
-    trainer.free();
 
     const v = verdict({ epochs: series.map((s) => s.bytes), afterPredictions, toleranceBytes });
     const u = verdict({ epochs: series.map((s) => s.inUse), afterPredictions: inUseAfterPredictions, toleranceBytes });
@@ -229,7 +174,7 @@ if (isMain(import.meta.url)) {
         : `FAIL: ${v.ok ? '' : 'wasm memory'}${!v.ok && !u.ok ? ' and ' : ''}${u.ok ? '' : 'the heap in use'} grew after the first epoch (leak)`,
     );
     if (values.json) {
-      console.log(JSON.stringify({ soak: values.model, batch, epochs, epochSize, predictions, afterInit, afterTrainer, series, beforePredictions, afterPredictions, inUseAfterPredictions, toleranceBytes, memory: v, heapInUse: u, ok }));
+      console.log(JSON.stringify({ soak: options.model, engine: r.engine ?? `Node ${process.version}`, batch: options.batch, epochs, epochSize: options.epochSize, predictions, afterInit, afterTrainer, series, beforePredictions: r.beforePredictions, afterPredictions, inUseAfterPredictions, toleranceBytes, memory: v, heapInUse: u, ok }));
     }
     return ok ? 0 : 1;
   });

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DOCS_BEGIN, DOCS_END, markdownTable, median, percentile, replaceResults, resultsBlock } from '../../tools/bench/report.mjs';
-import { probeFreeHeap, verdict } from '../../tools/soak.mjs';
+import { probeFreeHeap, runOptions, verdict } from '../../tools/soak.mjs';
 
 test('median and nearest-rank percentile', () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -48,6 +48,17 @@ test('soak verdict: flat passes, growth after epoch 1 or after predictions fails
   const pred = verdict({ epochs: [base, base], afterPredictions: base + 2 * MiB, toleranceBytes: MiB });
   assert.equal(pred.ok, false);
   assert.equal(pred.predictionGrowth, 2 * MiB);
+});
+
+test('soak sizes: --quick epochs of 2,000, never past the training split; evaluation within the validation split', () => {
+  const settings = { quick: true, model: 'cnn', batch: 64, epochs: 3, predictions: 1000, evalCount: 500, injectLeak: false };
+  const mnist = { trainCount: 55_000, testCount: 10_000 };
+  assert.deepEqual(runOptions(settings, mnist, 60_000), { model: 'cnn', batch: 64, epochs: 3, epochSize: 2000, evalN: 500, predictions: 1000, injectLeak: false });
+  assert.equal(runOptions({ ...settings, quick: false }, mnist, 60_000).epochSize, 55_000);
+  assert.equal(runOptions({ ...settings, epochSize: 90_000 }, mnist, 60_000).epochSize, 55_000);
+  assert.equal(runOptions({ ...settings, evalCount: 9000 }, mnist, 60_000).evalN, 5000);
+  // No validation split: the evaluation is bounded by the test set's size.
+  assert.equal(runOptions({ ...settings, evalCount: 9000 }, { trainCount: 1000, testCount: 300 }, 1000).evalN, 300);
 });
 
 test('heap probe: counts 4 KiB blocks until memory grows, frees every block', () => {

@@ -17,6 +17,7 @@ import { describeDataset } from '../data/about.js';
 import { plain, serveRpc, BENCH, EVT } from '../protocol/protocol.js';
 import { IMAGE_BYTES, gatherBatch } from '../shared/batching.js';
 import { driveRun } from '../engine/training-run.js';
+import { soak } from './soak-run.js';
 import { TrainerPool } from '../pool/parallel.js';
 import { compileEngine, startHelpers } from '../engine/engine.js';
 
@@ -306,6 +307,8 @@ const TASKS = {
   [BENCH.RUN]: run,
   [BENCH.FIRST_BATCH]: firstBatch,
   [BENCH.FINETUNE]: finetune,
+  // The memory soak (soak-run.js) on this worker's own Trainer; each epoch's reading as progress.
+  [BENCH.SOAK]: async (options) => soak({ wasm: await ensureInit(), Trainer, RunPlan }, requireData(), options, (record) => server.emit(EVT.BENCH_PROGRESS, { task: BENCH.SOAK, ...record })),
   [BENCH.MEMORY]: async () => ({ memoryBytes: (await ensureInit()).memory.buffer.byteLength }),
 };
 

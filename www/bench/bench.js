@@ -20,7 +20,12 @@ const logLine = (text) => {
 };
 
 const rpc = new RpcClient(new Worker(new URL('./bench-worker.js', import.meta.url), { type: 'module' }));
-rpc.on(EVT.BENCH_PROGRESS, (p) => status(`${p.task}: batch ${p.batch} / ${p.batches} (${(p.ms / 1000).toFixed(0)} s)`));
+// Every progress event is also kept for the driver to poll (`window.benchProgress`, oldest first).
+window.benchProgress = [];
+rpc.on(EVT.BENCH_PROGRESS, (p) => {
+  window.benchProgress.push(p);
+  status(p.task === BENCH.SOAK ? `soak: epoch ${p.epoch}` : `${p.task}: batch ${p.batch} / ${p.batches} (${(p.ms / 1000).toFixed(0)} s)`);
+});
 
 /** Send one task to the worker; resolves with its result. */
 const call = (task, params = {}, transfer = []) => rpc.call(task, params, transfer);

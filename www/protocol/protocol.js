@@ -52,7 +52,7 @@ export const EVT = Object.freeze({
   TRAIN_STATE: 'trainState', // { state: 'training' | 'paused' | 'evaluating' | 'idle' }
   EPOCH: 'epoch', // { epoch, epochs, validation: Brief | null, test: Brief }
   FINETUNE_PROGRESS: 'finetuneProgress', // { phase: 'before' | 'training' | 'after', step, steps, loss? }
-  BENCH_PROGRESS: 'benchProgress', // { task, epoch, batch, batches, ms, loss } while a bench run trains
+  BENCH_PROGRESS: 'benchProgress', // { task, epoch, batch, batches, ms, loss } while a bench run trains (a soak: each epoch's reading)
 });
 
 /** Requests the benchmark's worker answers (www/bench/bench-worker.js), each one measurement. */
@@ -66,6 +66,7 @@ export const BENCH = Object.freeze({
   RUN: 'run', // { model, batch, seed, epochs, workers } -> { stepsPerEpoch, epochs: [{ trainMs, validation, test, ... }] }
   FIRST_BATCH: 'firstBatch', // { baseUrl, model, batch } -> { timeOrigin, marks, dataset, loss, workers }
   FINETUNE: 'finetune', // { model, perClass } -> { digits, steps, ms }
+  SOAK: 'soak', // { model, batch, epochs, epochSize, evalN, predictions, injectLeak } -> soak-run.js's readings
   MEMORY: 'memory', // -> { memoryBytes }
 });
 
