@@ -22,6 +22,7 @@ pub mod preprocess;
 pub mod quality;
 pub mod rng;
 pub mod run;
+pub mod spec;
 pub mod synthetic;
 pub mod trainer;
 pub mod verdict;

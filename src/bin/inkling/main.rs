@@ -8,11 +8,13 @@
 //! inkling finetune --weights FILE --digits DIR_OR_IDX [--data DIR] [--steps 300] [--lr 0.0006]
 //!               [--out tuned.safetensors] [--json]
 //! inkling quality --weights FILE --data DIR [--count 10000] [--split test|validation] [--json]
+//! inkling summary --model NAME | --spec FILE [--json]
 //! ```
 
 mod bench;
 mod finetune;
 mod quality;
+mod summary;
 mod train;
 
 use bench::bench;
@@ -23,6 +25,7 @@ use inkling::finetune::FineTuneConfig;
 use inkling::{ModelKind, OptimizerKind, TrainConfig};
 use quality::quality;
 use std::path::PathBuf;
+use summary::summary;
 use train::eval;
 use train::train;
 
@@ -124,6 +127,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// A network's layers, output shapes and parameters (a preset, or a spec file in JSON).
+    Summary {
+        /// A preset: mlp-plain, mlp, cnn, keras-cnn, cnn-large.
+        #[arg(long)]
+        model: Option<String>,
+        /// A spec file: {"layers": [{"type": "conv", "filters": 32, "activation": "relu"}, ...]}.
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Training and inference speed on generated data.
     Bench {
         #[arg(long, default_value = "cnn")]
@@ -168,5 +182,6 @@ fn run(cli: Cli) -> Result<()> {
             finetune(&weights, &digits, data.as_deref(), config, out, json)
         }
         Command::Quality { weights, data, count, split, json } => quality(&weights, &data, count, &split, json),
+        Command::Summary { model, spec, json } => summary(model.as_deref(), spec.as_deref(), json),
     }
 }

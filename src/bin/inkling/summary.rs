@@ -1,0 +1,29 @@
+//! `inkling summary`: a network's layers, output shapes and parameter counts, as Keras'
+//! `model.summary()` prints them, for a preset or a spec file.
+
+use candle_core::{bail, Result};
+use inkling::spec::{preset, ModelSpec, PRESETS};
+use std::path::Path;
+
+/// Prints the summary of preset `model` or of the spec in `spec_file` (JSON with `json`).
+pub fn summary(model: Option<&str>, spec_file: Option<&Path>, json: bool) -> Result<()> {
+    let (name, spec) = match (model, spec_file) {
+        (Some(name), None) => match preset(name) {
+            Some(spec) => (name.to_string(), spec),
+            None => bail!("no preset called \"{name}\" (presets: {})", PRESETS.join(", ")),
+        },
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(path).map_err(|e| candle_core::Error::Msg(format!("cannot read {}: {e}", path.display())))?;
+            let (spec, _) = ModelSpec::from_json(&text).map_err(|e| candle_core::Error::Msg(format!("{}: {e}", path.display())))?;
+            (path.display().to_string(), spec)
+        }
+        _ => bail!("give either --model NAME ({}) or --spec FILE", PRESETS.join(", ")),
+    };
+    let summary = spec.summary()?;
+    if json {
+        println!("{}", serde_json::json!({ "model": name, "spec": spec, "summary": summary }));
+    } else {
+        println!("Model: {name}\n{summary}");
+    }
+    Ok(())
+}
