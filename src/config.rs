@@ -60,15 +60,31 @@ pub enum OptimizerKind {
     Adamw,
     /// SGD with (heavy-ball) momentum.
     Sgd,
+    /// Adadelta with Keras' constants (rho 0.95, epsilon 1e-7); its learning rate is 1.0.
+    Adadelta,
 }
 
 impl OptimizerKind {
+    /// Every optimizer.
+    pub const ALL: [OptimizerKind; 4] = [OptimizerKind::Adam, OptimizerKind::Adamw, OptimizerKind::Sgd, OptimizerKind::Adadelta];
+
     /// The name used on the command line and in the UI.
     pub fn name(self) -> &'static str {
         match self {
             OptimizerKind::Adam => "adam",
             OptimizerKind::Adamw => "adamw",
             OptimizerKind::Sgd => "sgd",
+            OptimizerKind::Adadelta => "adadelta",
+        }
+    }
+
+    /// The learning rate a run with this optimizer starts from unless one is given: Adadelta
+    /// scales its own steps and takes 1.0 (Keras' `mnist_cnn` example); the others take
+    /// [`TrainConfig::default`]'s.
+    pub fn default_learning_rate(self) -> f64 {
+        match self {
+            OptimizerKind::Adadelta => 1.0,
+            _ => TrainConfig::default().learning_rate,
         }
     }
 }
@@ -80,7 +96,8 @@ impl FromStr for OptimizerKind {
             "adam" => Ok(OptimizerKind::Adam),
             "adamw" => Ok(OptimizerKind::Adamw),
             "sgd" => Ok(OptimizerKind::Sgd),
-            _ => bail!("unknown optimizer '{s}' (expected adam, adamw or sgd)"),
+            "adadelta" => Ok(OptimizerKind::Adadelta),
+            _ => bail!("unknown optimizer '{s}' (expected adam, adamw, sgd or adadelta)"),
         }
     }
 }

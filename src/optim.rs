@@ -1,5 +1,5 @@
-//! Optimizers: Adam/AdamW ([`Adam`]: Candle's `AdamW` arithmetic in one pass) and SGD with momentum
-//! (Candle's `SGD` has none).
+//! Optimizers: Adam/AdamW ([`Adam`]: Candle's `AdamW` arithmetic in one pass), SGD with momentum
+//! (Candle's `SGD` has none) and [`Adadelta`] (Keras').
 
 use crate::config::{OptimizerKind, TrainConfig};
 use candle_core::backprop::GradStore;
@@ -13,6 +13,8 @@ pub enum Optimizer {
     Adam(Adam),
     /// SGD with momentum.
     Sgd(SgdMomentum),
+    /// Adadelta.
+    Adadelta(Adadelta),
 }
 
 impl Optimizer {
@@ -28,6 +30,7 @@ impl Optimizer {
                 Optimizer::Adam(Adam::new(vars, params)?)
             }
             OptimizerKind::Sgd => Optimizer::Sgd(SgdMomentum::new(vars, config)?),
+            OptimizerKind::Adadelta => Optimizer::Adadelta(Adadelta::new(vars, config.learning_rate)?),
         })
     }
 
@@ -36,6 +39,7 @@ impl Optimizer {
         match self {
             Optimizer::Adam(o) => o.step(grads),
             Optimizer::Sgd(o) => o.step(grads),
+            Optimizer::Adadelta(o) => o.step(grads),
         }
     }
 
@@ -44,6 +48,7 @@ impl Optimizer {
         match self {
             Optimizer::Adam(o) => o.params.lr = lr,
             Optimizer::Sgd(o) => o.lr = lr,
+            Optimizer::Adadelta(o) => o.lr = lr,
         }
     }
 }
@@ -142,6 +147,60 @@ impl SgdMomentum {
     }
 }
 
+/// Adadelta (Zeiler 2012) as Keras computes it: per value, with `E[g²]` and `E[Δ²]` decaying
+/// averages,
+/// `E[g²] = ρ·E[g²] + (1−ρ)·g²`, `Δ = −√(E[Δ²]+ε) / √(E[g²]+ε) · g`,
+/// `E[Δ²] = ρ·E[Δ²] + (1−ρ)·Δ²`, `θ = θ + lr·Δ`, with Keras' ρ = 0.95 and ε = 1e-7.
+#[derive(Debug)]
+pub struct Adadelta {
+    /// Each variable with its averages of squared gradients and of squared updates.
+    vars: Vec<(Var, Vec<f32>, Vec<f32>)>,
+    lr: f64,
+}
+
+impl Adadelta {
+    /// The decay of both averages (Keras' default).
+    pub const RHO: f32 = 0.95;
+    /// Added under both square roots (Keras' default).
+    pub const EPSILON: f32 = 1e-7;
+
+    /// Adadelta over `vars` (all `f32`) with zero averages.
+    pub fn new(vars: Vec<Var>, lr: f64) -> Result<Self> {
+        let vars = vars
+            .into_iter()
+            .map(|var| {
+                if var.dtype() != DType::F32 {
+                    bail!("Adadelta: variables must be f32, got {:?}", var.dtype())
+                }
+                let n = var.elem_count();
+                Ok((var, vec![0f32; n], vec![0f32; n]))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { vars, lr })
+    }
+
+    /// One update of every variable that has a gradient in `grads`.
+    pub fn step(&mut self, grads: &GradStore) -> Result<()> {
+        let (rho, eps, lr) = (Self::RHO, Self::EPSILON, self.lr as f32);
+        for (var, acc_g, acc_d) in &mut self.vars {
+            let Some(g) = grads.get(var.as_tensor()) else { continue };
+            let g = g.flatten_all()?.to_vec1::<f32>()?;
+            let mut theta = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+            if g.len() != theta.len() {
+                bail!("Adadelta: gradient of {} values for a variable of {}", g.len(), theta.len())
+            }
+            for (((th, &g), eg), ed) in theta.iter_mut().zip(&g).zip(acc_g.iter_mut()).zip(acc_d.iter_mut()) {
+                *eg = rho * *eg + (1.0 - rho) * g * g;
+                let delta = -((*ed + eps).sqrt() / (*eg + eps).sqrt()) * g;
+                *ed = rho * *ed + (1.0 - rho) * delta * delta;
+                *th += lr * delta;
+            }
+            var.set(&Tensor::from_vec(theta, var.shape(), var.device())?)?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +251,44 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Adadelta against a reference written from Keras' update rule in f64, over steps with
+    /// gradients of several magnitudes and a learning-rate change.
+    #[test]
+    fn adadelta_follows_keras_update_rule() {
+        let mut rng = Rng::new(11);
+        let n = 40;
+        let init = rng.uniform_vec(n, -1.0, 1.0);
+        let var = Var::from_tensor(&Tensor::from_vec(init.clone(), n, &Device::Cpu).unwrap()).unwrap();
+        let mut ours = Adadelta::new(vec![var.clone()], 1.0).unwrap();
+        let (rho, eps) = (0.95f64, 1e-7f64);
+        let mut theta: Vec<f64> = init.iter().map(|&v| v as f64).collect();
+        let (mut eg, mut ed) = (vec![0f64; n], vec![0f64; n]);
+        let mut lr = 1.0f64;
+        for step in 0..20 {
+            if step == 10 {
+                lr = 0.5;
+                ours.lr = lr;
+            }
+            let g: Vec<f32> = rng.uniform_vec(n, -1.0, 1.0).iter().enumerate().map(|(k, v)| v * 10f32.powi(k as i32 % 5 - 3)).collect();
+            let mut grads = GradStore::default();
+            grads.insert(var.as_tensor(), Tensor::from_vec(g.clone(), n, &Device::Cpu).unwrap());
+            ours.step(&grads).unwrap();
+            for k in 0..n {
+                let gk = g[k] as f64;
+                eg[k] = rho * eg[k] + (1.0 - rho) * gk * gk;
+                let delta = -((ed[k] + eps).sqrt() / (eg[k] + eps).sqrt()) * gk;
+                ed[k] = rho * ed[k] + (1.0 - rho) * delta * delta;
+                theta[k] += lr * delta;
+            }
+            let got = var.as_tensor().to_vec1::<f32>().unwrap();
+            for (k, (&a, &b)) in got.iter().zip(&theta).enumerate() {
+                assert!((a as f64 - b).abs() <= 1e-5 * (1.0 + b.abs()), "step {step}, value {k}: {a} vs {b}");
+            }
+        }
+        // The first step of a value moves it by lr·√ε/√((1−ρ)g²+ε)·|g|, under √(ε/(1−ρ)) ≈ 1.4e-3.
+        let moved: f64 = theta.iter().zip(&init).map(|(a, &b)| (a - b as f64).abs()).fold(0.0, f64::max);
+        assert!(moved > 1e-4, "Adadelta moved the weights ({moved})");
     }
 }

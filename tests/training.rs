@@ -56,6 +56,31 @@ fn every_model_learns_loss_falls_and_accuracy_rises() {
 }
 
 #[test]
+fn every_optimizer_trains_at_its_own_default_rate() {
+    let (train, test) = data(2_000);
+    for optimizer in [OptimizerKind::Adam, OptimizerKind::Adamw, OptimizerKind::Sgd, OptimizerKind::Adadelta] {
+        let config = TrainConfig { optimizer, learning_rate: optimizer.default_learning_rate(), lr_decay: 1.0, ..TrainConfig::for_model(ModelKind::Mlp) };
+        let mut t = Trainer::new(config).unwrap();
+        let before = t.evaluate_dataset(&test).unwrap();
+        for i in 0..60 {
+            let idx: Vec<usize> = (0..32).map(|j| (i * 32 + j) % train.len()).collect();
+            let (x, y) = train.gather(&idx);
+            t.train_batch(&x, &y).unwrap();
+        }
+        let after = t.evaluate_dataset(&test).unwrap();
+        assert!(
+            after.accuracy > 0.6 && after.loss < before.loss,
+            "{}: accuracy {} -> {}, loss {} -> {}",
+            optimizer.name(),
+            before.accuracy,
+            after.accuracy,
+            before.loss,
+            after.loss
+        );
+    }
+}
+
+#[test]
 fn same_seed_same_numbers_and_different_seed_differs() {
     let (train, _) = data(256);
     let run = |seed: u64| {

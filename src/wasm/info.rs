@@ -81,8 +81,11 @@ pub fn defaults() -> Result<JsValue, JsError> {
     struct Defaults {
         trainer: TrainConfig,
         fine_tune: FineTuneConfig,
+        /// Each optimizer's own starting rate (the page switches to it with the optimizer).
+        learning_rates: std::collections::BTreeMap<&'static str, f64>,
     }
-    to_js(&Defaults { trainer: TrainConfig::default(), fine_tune: FineTuneConfig::default() })
+    let learning_rates = crate::config::OptimizerKind::ALL.iter().map(|k| (k.name(), k.default_learning_rate())).collect();
+    to_js(&Defaults { trainer: TrainConfig::default(), fine_tune: FineTuneConfig::default(), learning_rates })
 }
 
 /// The limits the core enforces, for the page's form bounds and messages.

@@ -1,6 +1,6 @@
 export interface TrainerConfig {
   model?: 'mlp' | 'cnn' | 'cnn-large';
-  optimizer?: 'adam' | 'adamw' | 'sgd';
+  optimizer?: 'adam' | 'adamw' | 'sgd' | 'adadelta';
   learningRate?: number;
   batchSize?: number;
   epochs?: number;
@@ -19,7 +19,7 @@ export type Verdict =
   | { kind: 'digit'; digit: number; probability: number }
   | { kind: 'unsure'; first: number; firstProbability: number; second: number; secondProbability: number }
   | { kind: 'scribble' };
-export interface Defaults { trainer: Required<TrainerConfig>; fineTune: Required<FineTuneConfig>; }
+export interface Defaults { trainer: Required<TrainerConfig>; fineTune: Required<FineTuneConfig>; learningRates: Record<'adam' | 'adamw' | 'sgd' | 'adadelta', number>; }
 export interface Limits {
   maxEpochs: number; maxBatchSize: number; minLearningRate: number; maxLearningRate: number; maxFineTuneSteps: number;
   maxWeightsBytes: number; maxCanvasSide: number;

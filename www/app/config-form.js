@@ -77,6 +77,14 @@ export function applyCoreSettings(b) {
   bound(dom.ftLr, limits.minLearningRate, limits.maxLearningRate);
   bound(dom.ftSteps, 1, limits.maxFineTuneSteps);
   applyConfigToForm(defaults.trainer);
+  // A rate left at one optimizer's default follows the optimizer (Adadelta starts from 1.0, the
+  // others from the core's default); a rate the user typed stays.
+  let chosen = dom.cfgOptimizer.value;
+  dom.cfgOptimizer.addEventListener('change', () => {
+    const rates = defaults.learningRates ?? {};
+    if (Number(dom.cfgLr.value) === rates[chosen] && rates[dom.cfgOptimizer.value] !== undefined) dom.cfgLr.value = String(rates[dom.cfgOptimizer.value]);
+    chosen = dom.cfgOptimizer.value;
+  });
   const ft = defaults.fineTune;
   dom.ftLr.value = String(ft.learningRate);
   dom.ftSteps.value = String(ft.steps);

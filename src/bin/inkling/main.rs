@@ -1,7 +1,7 @@
 //! `inkling`: train, evaluate and benchmark the digit models natively, on all cores.
 //!
 //! ```text
-//! inkling train --data DIR [--model cnn] [--epochs 3] [--batch-size 64] [--lr 0.003] [--lr-decay 0.25] [--optimizer adam]
+//! inkling train --data DIR [--model cnn] [--epochs 3] [--batch-size 64] [--lr 0.003] [--lr-decay 0.25] [--optimizer adam|adamw|sgd|adadelta]
 //!               [--seed 1] [--limit N] [--no-augment] [--out model.safetensors] [--json]
 //! inkling eval  --weights FILE --data DIR [--json]
 //! inkling bench [--model cnn] [--batch-size 64] [--seconds 10] [--json]
@@ -49,8 +49,9 @@ enum Command {
         epochs: usize,
         #[arg(long, default_value_t = TrainConfig::default().batch_size)]
         batch_size: usize,
-        #[arg(long, default_value_t = TrainConfig::default().learning_rate)]
-        lr: f64,
+        /// Learning rate (default: the optimizer's own, 0.003, or 1.0 for Adadelta).
+        #[arg(long)]
+        lr: Option<f64>,
         /// Learning-rate factor per epoch (1 = constant).
         #[arg(long, default_value_t = TrainConfig::default().lr_decay)]
         lr_decay: f64,
@@ -165,7 +166,7 @@ fn run(cli: Cli) -> Result<()> {
                 model,
                 epochs,
                 batch_size,
-                learning_rate: lr,
+                learning_rate: lr.unwrap_or(optimizer.default_learning_rate()),
                 lr_decay,
                 optimizer,
                 seed,
