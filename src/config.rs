@@ -1,54 +1,11 @@
 //! The one home of hyperparameters: [`TrainConfig`] with its `Default`, shared by the CLI, the tests and
 //! the wasm API (where it arrives as a camelCase JS object and unknown keys are refused).
 
+pub use crate::spec::ModelKind;
+use crate::spec::{preset, ModelSpec};
 use candle_core::{bail, Result};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 use std::str::FromStr;
-
-/// Which network to build. The names are part of the weights-file format (safetensors metadata).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ModelKind {
-    /// 784-128-ReLU-dropout(0.2)-10.
-    #[serde(rename = "mlp")]
-    Mlp,
-    /// The classic Keras CNN: conv32-pool-conv64-pool-conv64-dense64-dense10 (93,322 parameters).
-    #[serde(rename = "cnn")]
-    Cnn,
-    /// A deeper CNN with batch-norm and dropout.
-    #[serde(rename = "cnn-large")]
-    CnnLarge,
-}
-
-impl ModelKind {
-    /// Every model, in order of size.
-    pub const ALL: [ModelKind; 3] = [ModelKind::Mlp, ModelKind::Cnn, ModelKind::CnnLarge];
-
-    /// The name used on the command line, in the UI and in weights files.
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::Mlp => "mlp",
-            ModelKind::Cnn => "cnn",
-            ModelKind::CnnLarge => "cnn-large",
-        }
-    }
-}
-
-impl fmt::Display for ModelKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for ModelKind {
-    type Err = candle_core::Error;
-    fn from_str(s: &str) -> Result<Self> {
-        match ModelKind::ALL.iter().find(|k| k.name() == s) {
-            Some(k) => Ok(*k),
-            None => bail!("unknown model '{s}' (expected mlp, cnn or cnn-large)"),
-        }
-    }
-}
 
 /// Which optimizer updates the weights.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,8 +63,10 @@ impl FromStr for OptimizerKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct TrainConfig {
-    /// The network.
+    /// The network: a preset, or `custom` with `spec`.
     pub model: ModelKind,
+    /// The layers of a `custom` network ([`crate::spec`]); `None` (null) for a preset.
+    pub spec: Option<ModelSpec>,
     /// The optimizer.
     pub optimizer: OptimizerKind,
     /// Step size at the start; each epoch multiplies it by `lr_decay`.
@@ -138,6 +97,7 @@ impl Default for TrainConfig {
     fn default() -> Self {
         Self {
             model: ModelKind::Cnn,
+            spec: None,
             optimizer: OptimizerKind::Adam,
             // A large first step with a steep decay: 3 epochs read MNIST and drawings better
             // than 1e-3 halved each epoch.
@@ -190,8 +150,25 @@ impl TrainConfig {
         Self { model, ..Self::default() }
     }
 
+    /// A config for the network of `spec`, every other value at its default.
+    pub fn for_spec(spec: ModelSpec) -> Self {
+        Self { model: ModelKind::Custom, spec: Some(spec), ..Self::default() }
+    }
+
+    /// The network to build: the preset's spec, or the custom one. A `custom` model without a spec,
+    /// or a preset with one, is an error.
+    pub fn network(&self) -> Result<ModelSpec> {
+        match (self.model, &self.spec) {
+            (ModelKind::Custom, Some(spec)) => Ok(spec.clone()),
+            (ModelKind::Custom, None) => bail!("model 'custom' needs a spec: the network's layers"),
+            (kind, None) => Ok(preset(kind).expect("every kind but custom is a preset")),
+            (kind, Some(_)) => bail!("a spec describes a custom network: give model 'custom' with it, not '{kind}'"),
+        }
+    }
+
     /// Rejects values no run can use, naming the field.
     pub fn validate(&self) -> Result<()> {
+        self.network()?.summary()?;
         check_learning_rate(self.learning_rate)?;
         if self.max_batch_size == 0 || self.max_batch_size > MAX_BATCH_SIZE {
             bail!("maxBatchSize must be between 1 and {MAX_BATCH_SIZE}, got {}", self.max_batch_size)

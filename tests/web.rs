@@ -65,6 +65,34 @@ fn weights_round_trip_and_other_models_are_refused() {
     assert!(cnn.export_weights().unwrap() == before);
 }
 
+/// A network of one's own through the wasm API: a `same` 5×5 convolution (the general path), batch-norm
+/// and pooling; it trains, predicts, and its weights file rebuilds it in a trainer of another network.
+#[wasm_bindgen_test]
+fn a_custom_spec_trains_predicts_and_its_file_rebuilds_it() {
+    let spec = r#"{"layers":[{"type":"conv","filters":6,"kernel":5,"padding":"same","activation":"relu"},{"type":"maxpool"},{"type":"conv","filters":8},{"type":"batchnorm","activation":"relu"},{"type":"maxpool"},{"type":"dense","units":10}]}"#;
+    let data = synthetic_digits(256, 6);
+    let mut t = Trainer::new(config(&format!(r#"{{"model":"custom","spec":{spec},"seed":2,"augment":false}}"#))).unwrap();
+    let mut losses = vec![];
+    for step in 0..16 {
+        let idx: Vec<usize> = (0..32).map(|i| (step * 32 + i) % 256).collect();
+        let (x, y) = data.gather(&idx);
+        losses.push(field(&t.train_batch(u8s(&x), u8s(&y)).unwrap(), "loss"));
+    }
+    assert!(losses[15] < losses[0] * 0.8, "loss {:?}", losses);
+    let probe = &data.images()[..4 * 784];
+    let probs = t.predict(u8s(probe)).unwrap();
+    assert_eq!(probs.len(), 40);
+    let bytes = t.export_weights().unwrap();
+    let u = Trainer::from_weights(u8s(&bytes), config(r#"{"model":"mlp"}"#)).unwrap();
+    assert_eq!(u.predict(u8s(probe)).unwrap(), probs);
+    let cfg = u.config().unwrap();
+    assert_eq!(js_sys::Reflect::get(&cfg, &"model".into()).unwrap().as_string().as_deref(), Some("custom"));
+    let layers = js_sys::Reflect::get(&js_sys::Reflect::get(&cfg, &"spec".into()).unwrap(), &"layers".into()).unwrap();
+    assert_eq!(js_sys::Array::from(&layers).length(), 6);
+    let bad = config(r#"{"model":"custom","spec":{"layers":[{"type":"dense","units":12}]}}"#);
+    assert!(message(Trainer::new(bad).err().unwrap()).contains("layer 1 (dense)"));
+}
+
 #[wasm_bindgen_test]
 fn bad_input_throws_and_the_trainer_keeps_working() {
     let data = synthetic_digits(64, 4);

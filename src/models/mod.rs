@@ -1,33 +1,30 @@
-//! The three networks, selected by [`ModelKind`], and what they share: seeded initialisation, seeded
-//! dropout, and the split into *features* (frozen when fine-tuning the head) and *head*.
+//! The network a spec describes ([`Model`], built from a [`crate::spec::ModelSpec`]), and what every
+//! network shares: seeded initialisation, seeded dropout, and the split into *features* (frozen when
+//! fine-tuning the head) and *head*.
 //!
 //! Every model maps normalised images `(B, 1, 28, 28)` to logits `(B, 10)`.
 //!
 //! # Weights-file format
 //! The names given through `VarBuilder::pp` are the safetensors keys, so they are a file format and
-//! must not change. Each layer stores `<layer>.weight` and `<layer>.bias`; batch-norm layers also store
-//! `<layer>.running_mean` and `<layer>.running_var`. Convolution weights are `(out, in, 3, 3)` and dense
-//! weights `(out, in)`, as in PyTorch, so the files load into an equivalent `torch.nn` module.
+//! must not change: each layer is named by kind and position ([`crate::spec`]: `conv1`, `fc2`, `bn3`)
+//! and stores `<layer>.weight` and `<layer>.bias`; batch-norm layers also store
+//! `<layer>.running_mean` and `<layer>.running_var`. Convolution weights are `(out, in, k, k)` and
+//! dense weights `(out, in)`, as in PyTorch, so the files load into an equivalent `torch.nn` module.
 //!
-//! | model | layers (features → head) |
+//! | preset | layers (features → head) |
 //! |---|---|
-//! | `mlp` | `fc1` → `fc2` |
+//! | `mlp-plain`, `mlp` | `fc1` → `fc2` |
 //! | `cnn` | `conv1`, `conv2`, `conv3` → `fc1`, `fc2` |
+//! | `keras-cnn` | `conv1`, `conv2` → `fc1`, `fc2` |
 //! | `cnn-large` | `conv1`–`conv4`, `bn1`–`bn4` → `fc1`, `bn5`, `fc2` |
 
-mod cnn;
-mod cnn_large;
-mod mlp;
+mod network;
 
-pub use cnn::Cnn;
-pub use cnn_large::CnnLarge;
-pub use mlp::Mlp;
+pub use network::Model;
 
-use crate::config::ModelKind;
-use crate::ops::{self, Activation};
 use crate::rng::Rng;
-use candle_core::{bail, Result, Tensor, Var};
-use candle_nn::{Conv2d, Linear, VarBuilder, VarMap};
+use candle_core::{Result, Tensor, Var};
+use candle_nn::VarMap;
 
 /// How a forward pass runs.
 pub enum Mode<'a> {
@@ -40,47 +37,7 @@ pub enum Mode<'a> {
     TrainHead(&'a mut Rng),
 }
 
-/// One of the three networks.
-// One value per trainer, built once: boxing the largest variant would buy nothing.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug)]
-pub enum Model {
-    /// See [`Mlp`].
-    Mlp(Mlp),
-    /// See [`Cnn`].
-    Cnn(Cnn),
-    /// See [`CnnLarge`].
-    CnnLarge(CnnLarge),
-}
-
 impl Model {
-    /// Builds `kind`, creating its variables in `vb`.
-    pub fn new(kind: ModelKind, vb: VarBuilder) -> Result<Self> {
-        Ok(match kind {
-            ModelKind::Mlp => Model::Mlp(Mlp::new(vb)?),
-            ModelKind::Cnn => Model::Cnn(Cnn::new(vb)?),
-            ModelKind::CnnLarge => Model::CnnLarge(CnnLarge::new(vb)?),
-        })
-    }
-
-    /// Which network this is.
-    pub fn kind(&self) -> ModelKind {
-        match self {
-            Model::Mlp(_) => ModelKind::Mlp,
-            Model::Cnn(_) => ModelKind::Cnn,
-            Model::CnnLarge(_) => ModelKind::CnnLarge,
-        }
-    }
-
-    /// Layer names of the head (the part trained when features are frozen).
-    pub fn head_layers(kind: ModelKind) -> &'static [&'static str] {
-        match kind {
-            ModelKind::Mlp => Mlp::HEAD,
-            ModelKind::Cnn => Cnn::HEAD,
-            ModelKind::CnnLarge => CnnLarge::HEAD,
-        }
-    }
-
     /// Images `(B, 1, 28, 28)` to logits `(B, 10)`.
     pub fn forward(&self, xs: &Tensor, mode: Mode) -> Result<Tensor> {
         match mode {
@@ -98,22 +55,6 @@ impl Model {
                 let f = self.features(xs, &mut Pass::eval())?.detach();
                 self.head(&f, &mut Pass::train(rng))
             }
-        }
-    }
-
-    fn features(&self, xs: &Tensor, pass: &mut Pass) -> Result<Tensor> {
-        match self {
-            Model::Mlp(m) => m.features(xs, pass),
-            Model::Cnn(m) => m.features(xs, pass),
-            Model::CnnLarge(m) => m.features(xs, pass),
-        }
-    }
-
-    fn head(&self, xs: &Tensor, pass: &mut Pass) -> Result<Tensor> {
-        match self {
-            Model::Mlp(m) => m.head(xs, pass),
-            Model::Cnn(m) => m.head(xs, pass),
-            Model::CnnLarge(m) => m.head(xs, pass),
         }
     }
 }
@@ -147,24 +88,6 @@ impl<'a> Pass<'a> {
         let mask: Vec<f32> = (0..xs.elem_count()).map(|_| if rng.next_f32() < p { 0.0 } else { scale }).collect();
         xs.mul(&Tensor::from_vec(mask, xs.shape(), xs.device())?)
     }
-}
-
-/// `max_pool2(relu(conv + bias))` of a convolution layer with the fused [`ops::conv2d_pool2x2`].
-fn conv_relu_pool(conv: &Conv2d, xs: &Tensor) -> Result<Tensor> {
-    let Some(bias) = conv.bias() else { bail!("convolution layers have a bias") };
-    ops::conv2d_pool2x2(xs, conv.weight(), bias, Activation::Relu)
-}
-
-/// `act(conv + bias)` of a convolution layer (stride 1, no padding) with the fused [`ops::conv2d`].
-pub(super) fn conv_bias(conv: &Conv2d, xs: &Tensor, activation: Activation) -> Result<Tensor> {
-    let Some(bias) = conv.bias() else { bail!("convolution layers have a bias") };
-    ops::conv2d(xs, conv.weight(), bias, activation)
-}
-
-/// `act(xs · wᵀ + b)` of a dense layer with the fused [`ops::linear`].
-pub(super) fn dense(layer: &Linear, xs: &Tensor, activation: Activation) -> Result<Tensor> {
-    let Some(bias) = layer.bias() else { bail!("dense layers have a bias") };
-    ops::linear(xs, layer.weight(), bias, activation)
 }
 
 /// Re-initialises every variable from the seeded generator, each from its own stream derived from its

@@ -29,7 +29,7 @@
 
 mod presets;
 
-pub use presets::{preset, PRESETS};
+pub use presets::{preset, ModelKind};
 
 use crate::input::{IMAGE_SIDE, NUM_CLASSES};
 use candle_core::{bail, Result};
@@ -130,9 +130,9 @@ pub struct ModelSpec {
     pub layers: Vec<Layer>,
 }
 
-/// The shape of the activations between layers (batch left out).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
+/// The shape of the activations between layers (batch left out); serialised as its dimensions,
+/// `[32, 26, 26]` or `[128]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
     /// A feature map: (channels, height, width).
     Map(usize, usize, usize),
@@ -152,6 +152,12 @@ impl Shape {
     /// Values per example.
     pub fn size(self) -> usize {
         self.dims().iter().product()
+    }
+}
+
+impl Serialize for Shape {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.dims())
     }
 }
 

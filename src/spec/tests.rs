@@ -1,8 +1,4 @@
 use super::*;
-use crate::config::ModelKind;
-use crate::models::Model;
-use candle_core::{DType, Device};
-use candle_nn::{VarBuilder, VarMap};
 
 fn summary_of(json: &str) -> Result<Summary> {
     ModelSpec::from_json(json).map(|(_, s)| s)
@@ -14,20 +10,21 @@ fn err(json: &str) -> String {
 
 #[test]
 fn presets_have_the_brief_s_parameter_counts() {
-    let counts: Vec<(&str, usize, usize)> = PRESETS
+    let counts: Vec<(&str, usize, usize)> = ModelKind::PRESETS
         .iter()
-        .map(|name| {
-            let s = preset(name).unwrap().summary().unwrap();
-            (*name, s.params, s.fixed)
+        .map(|&kind| {
+            let s = preset(kind).unwrap().summary().unwrap();
+            (kind.name(), s.params, s.fixed)
         })
         .collect();
     assert_eq!(counts, vec![("mlp-plain", 101_770, 0), ("mlp", 101_770, 0), ("cnn", 93_322, 0), ("keras-cnn", 1_199_882, 0), ("cnn-large", 330_858, 896)]);
-    assert!(preset("resnet").is_none());
+    assert!(preset(ModelKind::Custom).is_none());
+    assert!("resnet".parse::<ModelKind>().unwrap_err().to_string().contains("expected mlp-plain, mlp, cnn, keras-cnn, cnn-large or custom"));
 }
 
 #[test]
 fn keras_cnn_shapes_match_the_keras_example() {
-    let s = preset("keras-cnn").unwrap().summary().unwrap();
+    let s = preset(ModelKind::KerasCnn).unwrap().summary().unwrap();
     let rows: Vec<(&str, Vec<usize>, usize)> = s.layers.iter().map(|r| (r.name.as_str(), r.output.dims(), r.params)).collect();
     assert_eq!(
         rows,
@@ -44,19 +41,34 @@ fn keras_cnn_shapes_match_the_keras_example() {
     );
 }
 
-/// The tensors a preset names are those today's models create: same keys, same shapes, so their
-/// weights files load into a network built from the spec.
+/// The tensors each preset names are the weights-file format: files of these networks written
+/// before specs existed hold exactly these keys and shapes, and must keep loading.
 #[test]
-fn preset_tensors_are_the_weights_file_keys_of_today_s_models() {
-    for (kind, name) in [(ModelKind::Mlp, "mlp"), (ModelKind::Cnn, "cnn"), (ModelKind::CnnLarge, "cnn-large")] {
-        let varmap = VarMap::new();
-        Model::new(kind, VarBuilder::from_varmap(&varmap, DType::F32, &Device::Cpu)).unwrap();
-        let mut have: Vec<(String, Vec<usize>)> = varmap.data().lock().unwrap().iter().map(|(k, v)| (k.clone(), v.dims().to_vec())).collect();
-        have.sort();
-        let mut want: Vec<(String, Vec<usize>)> = preset(name).unwrap().summary().unwrap().layers.into_iter().flat_map(|r| r.tensors).collect();
-        want.sort();
-        assert_eq!(want, have, "{name}");
-    }
+fn preset_tensors_are_the_weights_file_format() {
+    let keys = |kind: ModelKind| -> String {
+        let rows = preset(kind).unwrap().summary().unwrap().layers;
+        rows.into_iter().flat_map(|r| r.tensors).map(|(k, s)| format!("{k}{s:?}")).collect::<Vec<_>>().join(" ")
+    };
+    let fc = |i: usize, out: usize, inp: usize| format!("fc{i}.weight[{out}, {inp}] fc{i}.bias[{out}]");
+    let conv = |i: usize, out: usize, inp: usize| format!("conv{i}.weight[{out}, {inp}, 3, 3] conv{i}.bias[{out}]");
+    let bn = |i: usize, n: usize| format!("bn{i}.weight[{n}] bn{i}.bias[{n}] bn{i}.running_mean[{n}] bn{i}.running_var[{n}]");
+    assert_eq!(keys(ModelKind::Mlp), format!("{} {}", fc(1, 128, 784), fc(2, 10, 128)));
+    assert_eq!(keys(ModelKind::MlpPlain), keys(ModelKind::Mlp));
+    assert_eq!(keys(ModelKind::Cnn), [conv(1, 32, 1), conv(2, 64, 32), conv(3, 64, 64), fc(1, 64, 576), fc(2, 10, 64)].join(" "));
+    let large = [
+        conv(1, 32, 1),
+        bn(1, 32),
+        conv(2, 32, 32),
+        bn(2, 32),
+        conv(3, 64, 32),
+        bn(3, 64),
+        conv(4, 64, 64),
+        bn(4, 64),
+        fc(1, 256, 1024),
+        bn(5, 256),
+        fc(2, 10, 256),
+    ];
+    assert_eq!(keys(ModelKind::CnnLarge), large.join(" "));
 }
 
 #[test]
@@ -66,9 +78,9 @@ fn json_round_trips_and_defaults_apply() {
     assert_eq!(s.layers.iter().map(|r| r.output).collect::<Vec<_>>(), vec![Shape::Map(8, 26, 26), Shape::Map(8, 13, 13), Shape::Flat(1352), Shape::Flat(10)]);
     let (again, _) = ModelSpec::from_json(&spec.to_json()).unwrap();
     assert_eq!(again, spec);
-    for name in PRESETS {
-        let p = preset(name).unwrap();
-        assert_eq!(ModelSpec::from_json(&p.to_json()).unwrap().0, p, "{name}");
+    for kind in ModelKind::PRESETS {
+        let p = preset(kind).unwrap();
+        assert_eq!(ModelSpec::from_json(&p.to_json()).unwrap().0, p, "{kind}");
     }
 }
 
@@ -137,7 +149,7 @@ fn the_parameter_limit_names_the_largest_layer() {
 
 #[test]
 fn the_summary_prints_as_keras_does() {
-    let table = preset("cnn").unwrap().summary().unwrap().to_string();
+    let table = preset(ModelKind::Cnn).unwrap().summary().unwrap().to_string();
     let lines: Vec<&str> = table.lines().collect();
     assert!(lines[0].starts_with("Layer (type)"), "{table}");
     assert!(lines.iter().any(|l| l.starts_with("conv1 (conv)") && l.contains("(None, 32, 26, 26)") && l.ends_with(" 320")), "{table}");

@@ -11,7 +11,7 @@ pub use parallel::ShardGradients;
 
 use crate::augment::Augmentation;
 use crate::checkpoint;
-use crate::config::{check_learning_rate, TrainConfig};
+use crate::config::{check_learning_rate, ModelKind, TrainConfig};
 use crate::dataset::Dataset;
 use crate::input::{image_count, images_to_tensor, labels_to_tensor, NUM_CLASSES};
 use crate::metrics::Evaluation;
@@ -19,6 +19,7 @@ use crate::models::{init_weights, Mode, Model};
 use crate::optim::Optimizer;
 use crate::rng::Rng;
 use crate::run::RunPlan;
+use crate::spec::ModelSpec;
 use candle_core::{bail, DType, Device, Result, Tensor, Var, D};
 use candle_nn::{loss, ops, VarBuilder, VarMap};
 
@@ -67,9 +68,9 @@ impl Trainer {
         config.validate()?;
         let device = Device::Cpu;
         let varmap = VarMap::new();
-        let model = Model::new(config.model, VarBuilder::from_varmap(&varmap, DType::F32, &device))?;
+        let model = Model::new(&config.network()?, VarBuilder::from_varmap(&varmap, DType::F32, &device))?;
         init_weights(&varmap, config.seed)?;
-        let optimizer = Optimizer::new(&config, trainable(&varmap, config.model, false))?;
+        let optimizer = Optimizer::new(&config, trainable(&varmap, &model, false))?;
         let rng = Rng::derived(config.seed, "dropout");
         Ok(Self { config, device, varmap, model, optimizer, rng, steps: 0, frozen: false, last_good: Vec::new() })
     }
@@ -86,7 +87,7 @@ impl Trainer {
 
     /// Number of trainable parameters (batch-norm running statistics excluded).
     pub fn parameter_count(&self) -> usize {
-        trainable(&self.varmap, self.config.model, false).iter().map(|v| v.elem_count()).sum()
+        trainable(&self.varmap, &self.model, false).iter().map(|v| v.elem_count()).sum()
     }
 
     /// True while only the head trains.
@@ -126,7 +127,7 @@ impl Trainer {
     /// Forgets the optimizer's state (Adam's moments, momentum): a new phase such as fine-tuning
     /// starts from clean estimates rather than those of the data it trained on before.
     pub fn reset_optimizer(&mut self) -> Result<()> {
-        self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, self.config.model, self.frozen))?;
+        self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, &self.model, self.frozen))?;
         Ok(())
     }
 
@@ -189,15 +190,35 @@ impl Trainer {
 
     /// The weights as safetensors bytes (see [`crate::checkpoint`]).
     pub fn export_weights(&self) -> Result<Vec<u8>> {
-        checkpoint::to_safetensors(&self.varmap, self.config.model)
+        checkpoint::to_safetensors(&self.varmap, self.config.model, self.model.spec())
     }
 
-    /// Replaces the weights with those in a safetensors file made for the same model. A file for another
-    /// model, or a damaged one, is an error and the current weights stay. Optimizer state is reset.
+    /// A trainer for the network a weights file describes ([`checkpoint::network_of`]; `config`'s
+    /// own when the file does not say), with the file's weights and `config`'s other settings. A
+    /// bad file is an error.
+    pub fn from_weights(config: TrainConfig, bytes: &[u8]) -> Result<Self> {
+        let config = match checkpoint::network_of(bytes)? {
+            Some((ModelKind::Custom, spec)) => TrainConfig { model: ModelKind::Custom, spec: Some(spec), ..config },
+            Some((kind, _)) => TrainConfig { model: kind, spec: None, ..config },
+            None => config,
+        };
+        let mut trainer = Self::new(config)?;
+        trainer.import_weights(bytes)?;
+        Ok(trainer)
+    }
+
+    /// The network's layers.
+    pub fn spec(&self) -> &ModelSpec {
+        self.model.spec()
+    }
+
+    /// Replaces the weights with those in a safetensors file made for the same network. A file for
+    /// another network, or a damaged one, is an error and the current weights stay (see
+    /// [`Trainer::from_weights`] to load any network). Optimizer state is reset.
     pub fn import_weights(&mut self, bytes: &[u8]) -> Result<()> {
-        let values = checkpoint::read_safetensors(bytes, self.config.model, &self.varmap, &self.device)?;
+        let values = checkpoint::read_safetensors(bytes, self.config.model, self.model.spec(), &self.varmap, &self.device)?;
         checkpoint::apply(&self.varmap, &values)?;
-        self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, self.config.model, self.frozen))?;
+        self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, &self.model, self.frozen))?;
         self.last_good.clear();
         Ok(())
     }
@@ -214,7 +235,7 @@ impl Trainer {
     /// over the newly trainable variables.
     pub fn freeze_features(&mut self, freeze: bool) -> Result<()> {
         if freeze != self.frozen {
-            self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, self.config.model, freeze))?;
+            self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, &self.model, freeze))?;
             self.frozen = freeze;
         }
         Ok(())
@@ -242,15 +263,15 @@ impl Trainer {
         for (var, value) in &self.last_good {
             var.set(value)?;
         }
-        self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, self.config.model, self.frozen))?;
+        self.optimizer = Optimizer::new(&self.config, trainable(&self.varmap, &self.model, self.frozen))?;
         Ok(())
     }
 }
 
 /// The variables an optimizer updates: all weights (or only the head's when `head_only`), never the
 /// batch-norm running statistics. Sorted by name so the order is reproducible.
-fn trainable(varmap: &VarMap, kind: crate::config::ModelKind, head_only: bool) -> Vec<Var> {
-    let head = Model::head_layers(kind);
+fn trainable(varmap: &VarMap, model: &Model, head_only: bool) -> Vec<Var> {
+    let head = model.head_layers();
     let vars = varmap.data().lock().expect("varmap lock");
     let mut named: Vec<(&String, &Var)> = vars
         .iter()

@@ -42,7 +42,7 @@ impl Trainer {
             return Ok(ShardGradients { loss: loss_value, correct, count: n, values: Vec::new() });
         }
         let grads = loss.backward()?;
-        let params = trainable(&self.varmap, self.config.model, false);
+        let params = trainable(&self.varmap, &self.model, false);
         let mut values = Vec::with_capacity(params.iter().map(|v| v.elem_count()).sum());
         for var in &params {
             match grads.get(var.as_tensor()) {
@@ -58,7 +58,7 @@ impl Trainer {
     /// not finite, no step is taken and the weights from before the previous step are restored (as
     /// [`Trainer::train_batch`] does).
     pub fn apply_gradients(&mut self, values: &[f32], loss: f32) -> Result<()> {
-        let params = trainable(&self.varmap, self.config.model, false);
+        let params = trainable(&self.varmap, &self.model, false);
         let expected: usize = params.iter().map(|v| v.elem_count()).sum();
         if values.len() != expected {
             bail!("gradient has {} values; this {} model has {expected} parameters", values.len(), self.config.model.name())

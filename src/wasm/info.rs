@@ -58,9 +58,36 @@ pub fn build_info() -> Result<JsValue, JsError> {
         version: env!("CARGO_PKG_VERSION"),
         simd: cfg!(target_feature = "simd128"),
         threads: 1,
-        models: ModelKind::ALL.iter().map(|k| k.name()).collect(),
+        models: ModelKind::PRESETS.iter().map(|k| k.name()).collect(),
         image_pixels: IMAGE_PIXELS,
     })
+}
+
+/// A network's summary, layer by layer (name, type, output shape, parameters, tensors), as
+/// Keras' `model.summary()` gives it: of preset `model`, or of `spec` with model `custom`. An invalid
+/// spec throws a message that names the layer.
+#[wasm_bindgen(js_name = summarize, unchecked_return_type = "NetworkSummary")]
+pub fn summarize(#[wasm_bindgen(unchecked_param_type = "{ model?: string, spec?: ModelSpec | null }")] network: JsValue) -> Result<JsValue, JsError> {
+    #[derive(serde::Deserialize, Default)]
+    #[serde(deny_unknown_fields)]
+    struct Network {
+        #[serde(default)]
+        model: Option<ModelKind>,
+        #[serde(default)]
+        spec: Option<crate::spec::ModelSpec>,
+    }
+    let Network { model, spec } = super::parse_object(&network, "network")?;
+    let config =
+        TrainConfig { model: model.unwrap_or(if spec.is_some() { ModelKind::Custom } else { TrainConfig::default().model }), spec, ..TrainConfig::default() };
+    let spec = config.network().map_err(js_err)?;
+    #[derive(Serialize)]
+    struct Out {
+        spec: crate::spec::ModelSpec,
+        #[serde(flatten)]
+        summary: crate::spec::Summary,
+    }
+    let summary = spec.summary().map_err(js_err)?;
+    to_js(&Out { spec, summary })
 }
 
 /// What the canvas should say: a digit, "not sure" between two, or a scribble.

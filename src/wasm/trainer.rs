@@ -19,6 +19,20 @@ impl Trainer {
         Ok(Trainer { inner: crate::Trainer::new(config).map_err(js_err)? })
     }
 
+    /// A trainer for the network a weights file describes (its spec, or the preset it names;
+    /// `config`'s own network when the file says nothing), holding the file's weights, with
+    /// `config`'s other settings. A bad file throws.
+    #[wasm_bindgen(js_name = fromWeights)]
+    pub fn from_weights(
+        #[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "TrainerConfig | undefined")] config: JsValue,
+    ) -> Result<Trainer, JsError> {
+        console_error_panic_hook::set_once();
+        let bytes = bytes_arg(&bytes, "weights file", crate::checkpoint::MAX_WEIGHTS_BYTES)?;
+        let config = parse_config(&config)?;
+        Ok(Trainer { inner: crate::Trainer::from_weights(config, &bytes).map_err(js_err)? })
+    }
+
     /// One optimizer step on `images` (N×784 raw bytes) and `labels` (N digits).
     #[wasm_bindgen(js_name = trainBatch, unchecked_return_type = "StepResult")]
     pub fn train_batch(

@@ -1,5 +1,6 @@
 export interface TrainerConfig {
-  model?: 'mlp' | 'cnn' | 'cnn-large';
+  model?: 'mlp-plain' | 'mlp' | 'cnn' | 'keras-cnn' | 'cnn-large' | 'custom';
+  spec?: ModelSpec | null;
   optimizer?: 'adam' | 'adamw' | 'sgd' | 'adadelta';
   learningRate?: number;
   batchSize?: number;
@@ -12,6 +13,18 @@ export interface TrainerConfig {
   lrDecay?: number;
   augment?: boolean;
 }
+export type Activation = 'relu' | 'none';
+export type Layer =
+  | { type: 'conv'; filters: number; kernel?: 3 | 5; padding?: 'valid' | 'same'; activation?: Activation }
+  | { type: 'maxpool' }
+  | { type: 'dense'; units: number; activation?: Activation }
+  | { type: 'dropout'; rate: number }
+  | { type: 'batchnorm'; activation?: Activation };
+export interface ModelSpec { layers: Layer[]; }
+export interface LayerSummary {
+  name: string; kind: string; output: number[]; params: number; fixed: number; tensors: [string, number[]][];
+}
+export interface NetworkSummary { spec: ModelSpec; layers: LayerSummary[]; params: number; fixed: number; }
 export interface FineTuneConfig {
   steps?: number; learningRate?: number; batchSize?: number; ownShare?: number; headOnly?: boolean; seed?: number;
 }

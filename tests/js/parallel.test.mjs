@@ -121,6 +121,20 @@ describe('TrainerPool with the wasm package', { skip }, () => {
     }
   });
 
+  test("a custom network's helpers mirror its spec, not a preset", async () => {
+    const pool = await makePool(1);
+    const spec = { layers: [{ type: 'conv', filters: 4, kernel: 5, padding: 'same', activation: 'relu' }, { type: 'maxpool' }, { type: 'dense', units: 10 }] };
+    const t = new wasm.Trainer({ model: 'custom', spec, seed: 2, augment: false });
+    const { images, labels } = batch(40, 3);
+    const whole = t.gradients(images, labels, 0);
+    const b = await pool.trainBatch(t, images, labels, 0, 0);
+    assert.ok(Math.abs(b.loss - whole.loss) < 1e-5, `pooled loss ${b.loss} vs the whole batch's ${whole.loss}`);
+    const probs = await pool.predict(t, images, 1);
+    assert.ok(maxDiff(probs, t.predict(images)) < 1e-6, "the helper's predictions are the network's");
+    assert.equal(pool.size, 2, 'the helper built the network and stayed in the pool');
+    t.free();
+  });
+
   test('steps are split only when an unsplit step is slow enough and a timed split step is faster', async () => {
     const pool = await makePool(1, { minSplitStepMs: MIN_SPLIT_STEP_MS });
     const t = new wasm.Trainer({ model: 'mlp', seed: 1 });

@@ -6,7 +6,8 @@
 // then the tensor data.
 
 export const MAX_WEIGHTS_BYTES = 50 * 1024 * 1024; // 50 MB
-export const MODELS = ['mlp', 'cnn', 'cnn-large'];
+// The core's presets and `custom` (a network of one's own, whose layers the file's `spec` holds).
+export const MODELS = ['mlp-plain', 'mlp', 'cnn', 'keras-cnn', 'cnn-large', 'custom'];
 
 const DTYPE_BYTES = { F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, U16: 2, U32: 4, U64: 8, BOOL: 1 };
 

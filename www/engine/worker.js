@@ -4,7 +4,7 @@
 // evaluation) run in short chunks and yield between them, so predict, pause and stop are answered
 // while they run. This file only maps each request to its handler.
 
-import { Trainer, preprocessDrawing, judge } from '../pkg/inkling.js';
+import { Trainer, preprocessDrawing, judge, summarize } from '../pkg/inkling.js';
 import { serveRpc, withTransfer, plain, MSG } from '../protocol/protocol.js';
 import { engine, ensureInit, engineInfo, requireTrainer, modelSummary } from './state.js';
 import { currentJob, installTrainer, refuseIfBusy, pause, resume, stop } from './jobs.js';
@@ -56,16 +56,14 @@ const handlers = {
   async [MSG.IMPORT]({ bytes, config = {} }) {
     await ensureInit();
     refuseIfBusy();
-    const t = new Trainer(config);
-    try {
-      t.importWeights(bytes);
-    } catch (err) {
-      t.free(); // the current model stays
-      throw err;
-    }
-    return installTrainer('import', t);
+    // The file's own network is rebuilt; a refused file leaves the current model as it is.
+    return installTrainer('import', Trainer.fromWeights(bytes, config));
   },
   [MSG.FINETUNE]: finetune,
+  async [MSG.SUMMARIZE]({ model, spec }) {
+    await ensureInit();
+    return plain(summarize({ ...(model && { model }), ...(spec && { spec }) }));
+  },
   async [MSG.INFO]() {
     await ensureInit();
     const job = currentJob();

@@ -18,8 +18,8 @@ export const SHARD = Object.freeze({
  * own images from its stream, as the coordinator's share does).
  */
 export function mirrorKey(trainer) {
-  const { model, augment } = trainer.config;
-  return JSON.stringify({ model, augment });
+  const { model, spec, augment } = trainer.config;
+  return JSON.stringify({ model, spec, augment });
 }
 
 /**

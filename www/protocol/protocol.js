@@ -43,6 +43,7 @@ export const MSG = Object.freeze({
   IMPORT: 'importWeights', // { bytes, config } -> ModelSummary
   FINETUNE: 'finetune', // { images, labels, holdout: number[], settings: FineTuneConfig keys } -> FinetuneReport
   INFO: 'info', // -> { model: ModelSummary | null, dataset: DatasetSummary | null, buildInfo, job: string | null }
+  SUMMARIZE: 'summarize', // { model?, spec? } -> NetworkSummary (the core's summarize(): spec, layers, params, fixed)
 });
 
 /** Event names (worker -> main) and their data. */

@@ -43,8 +43,12 @@ enum Command {
         /// Directory with train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-….
         #[arg(long)]
         data: PathBuf,
-        #[arg(long, default_value = "cnn")]
+        /// A preset: mlp-plain, mlp, cnn, keras-cnn, cnn-large.
+        #[arg(long, default_value = "cnn", conflicts_with = "spec")]
         model: ModelKind,
+        /// A network of one's own: a spec file (see `inkling summary --spec`).
+        #[arg(long)]
+        spec: Option<PathBuf>,
         #[arg(long, default_value_t = TrainConfig::default().epochs)]
         epochs: usize,
         #[arg(long, default_value_t = TrainConfig::default().batch_size)]
@@ -161,9 +165,14 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Train { data, model, epochs, batch_size, lr, lr_decay, optimizer, seed, limit, validation, no_augment, out, json } => {
+        Command::Train { data, model, spec, epochs, batch_size, lr, lr_decay, optimizer, seed, limit, validation, no_augment, out, json } => {
+            let (model, spec) = match spec {
+                Some(path) => (ModelKind::Custom, Some(summary::read_spec(&path)?)),
+                None => (model, None),
+            };
             let config = TrainConfig {
                 model,
+                spec,
                 epochs,
                 batch_size,
                 learning_rate: lr.unwrap_or(optimizer.default_learning_rate()),

@@ -2,22 +2,29 @@
 //! `model.summary()` prints them, for a preset or a spec file.
 
 use candle_core::{bail, Result};
-use inkling::spec::{preset, ModelSpec, PRESETS};
+use inkling::spec::{preset, ModelKind, ModelSpec};
 use std::path::Path;
+
+/// The spec in the JSON file at `path`, checked.
+pub fn read_spec(path: &Path) -> Result<ModelSpec> {
+    let text = std::fs::read_to_string(path).map_err(|e| candle_core::Error::Msg(format!("cannot read {}: {e}", path.display())))?;
+    let (spec, _) = ModelSpec::from_json(&text).map_err(|e| candle_core::Error::Msg(format!("{}: {e}", path.display())))?;
+    Ok(spec)
+}
+
+fn preset_names() -> String {
+    ModelKind::PRESETS.map(|k| k.name()).join(", ")
+}
 
 /// Prints the summary of preset `model` or of the spec in `spec_file` (JSON with `json`).
 pub fn summary(model: Option<&str>, spec_file: Option<&Path>, json: bool) -> Result<()> {
     let (name, spec) = match (model, spec_file) {
-        (Some(name), None) => match preset(name) {
+        (Some(name), None) => match name.parse().ok().and_then(preset) {
             Some(spec) => (name.to_string(), spec),
-            None => bail!("no preset called \"{name}\" (presets: {})", PRESETS.join(", ")),
+            None => bail!("no preset called \"{name}\" (presets: {})", preset_names()),
         },
-        (None, Some(path)) => {
-            let text = std::fs::read_to_string(path).map_err(|e| candle_core::Error::Msg(format!("cannot read {}: {e}", path.display())))?;
-            let (spec, _) = ModelSpec::from_json(&text).map_err(|e| candle_core::Error::Msg(format!("{}: {e}", path.display())))?;
-            (path.display().to_string(), spec)
-        }
-        _ => bail!("give either --model NAME ({}) or --spec FILE", PRESETS.join(", ")),
+        (None, Some(path)) => (path.display().to_string(), read_spec(path)?),
+        _ => bail!("give either --model NAME ({}) or --spec FILE", preset_names()),
     };
     let summary = spec.summary()?;
     if json {

@@ -2,10 +2,10 @@
 
 use candle_core::Result;
 use indicatif::{ProgressBar, ProgressStyle};
-use inkling::checkpoint::model_of;
+use inkling::checkpoint::network_of;
 use inkling::dataset::load_dir;
 use inkling::run::{validation_size, RunPlan};
-use inkling::{ModelKind, TrainConfig, Trainer};
+use inkling::{TrainConfig, Trainer};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,7 @@ pub fn train(config: TrainConfig, dir: &std::path::Path, limit: Option<usize>, o
     let plan = RunPlan::new(&config.run()?, train.len())?;
     let mut trainer = Trainer::new(config.clone())?;
     if !json {
+        println!("{}\n", trainer.spec().summary()?);
         println!(
             "training {} ({} parameters) on {} images, validating on {}, testing on {}; {} threads",
             config.model,
@@ -81,16 +82,14 @@ pub fn train(config: TrainConfig, dir: &std::path::Path, limit: Option<usize>, o
     Ok(())
 }
 
-/// A trainer holding the weights in `path`, of whichever model the file names.
+/// A trainer holding the weights in `path`, of whichever network the file describes.
 pub fn load_trainer(path: &Path) -> Result<Trainer> {
     let bytes = read(path)?;
-    let kind: ModelKind = match model_of(&bytes)? {
-        Some(name) => name.parse()?,
-        None => candle_core::bail!("{}: no model kind in the metadata (not an Inkling weights file?)", path.display()),
-    };
-    let mut trainer = Trainer::new(TrainConfig::for_model(kind))?;
-    trainer.import_weights(&bytes)?;
-    Ok(trainer)
+    let in_file = |e: candle_core::Error| candle_core::Error::Msg(format!("{}: {e}", path.display()));
+    if network_of(&bytes).map_err(in_file)?.is_none() {
+        candle_core::bail!("{}: no network in the metadata (not an Inkling weights file?)", path.display())
+    }
+    Trainer::from_weights(TrainConfig::default(), &bytes).map_err(in_file)
 }
 
 pub fn read(path: &Path) -> Result<Vec<u8>> {
