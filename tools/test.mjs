@@ -6,7 +6,7 @@
 //   data      www/public/data/mnist from MNIST_DIR when set, else kept / embedded default (data.mjs)
 //   build     wasm-pack build + vite build (build.mjs)
 //   js        node --test over tests/js/**/*.test.{js,mjs}
-//   e2e       tests/e2e/app.e2e.mjs in Chromium, Firefox and WebKit; phone, offline and features (on dist/)
+//   e2e       tests/e2e/app.e2e.mjs in Chromium, Firefox and WebKit; builder, phone, offline and features (on dist/)
 // Each stage's own output stays visible; the last line is "N passed, N failed" (stages).
 //
 //   npm test -- --only js,e2e      run some stages      npm test -- --skip cargo,wasm
@@ -82,11 +82,12 @@ export const STAGES = [
   },
   {
     id: 'e2e',
-    title: 'e2e (tests/e2e/app.e2e.mjs in Chromium, Firefox and WebKit; phone, offline, features)',
+    title: 'e2e (tests/e2e/app.e2e.mjs in Chromium, Firefox and WebKit; builder, phone, offline, features)',
     run: async () => {
       await run(process.execPath, ['tests/e2e/app.e2e.mjs', '--browser', 'chromium']);
       await run(process.execPath, ['tests/e2e/app.e2e.mjs', '--browser', 'firefox']);
       await run(process.execPath, ['tests/e2e/app.e2e.mjs', '--browser', 'webkit']);
+      await run(process.execPath, ['tests/e2e/builder.e2e.mjs']);
       await run(process.execPath, ['tests/e2e/phone.e2e.mjs']);
       await run(process.execPath, ['tests/e2e/offline.e2e.mjs']);
       await run(process.execPath, ['tests/e2e/features.e2e.mjs']);

@@ -1,7 +1,8 @@
 // The training form: reads and validates it, fills it from the core's defaults and limits, and
 // from a model's config.
 
-import { dom, settings } from './store.js';
+import { dom, settings, state } from './store.js';
+import { showNetwork } from './builder.js';
 
 /**
  * A number field's value checked against its own `min`, `max` and `step` (filled from the core's
@@ -36,6 +37,10 @@ export function readConfig() {
     augment: dom.cfgAugment.checked,
   };
   if (config.optimizer === 'adamw') config.weightDecay = 0.01;
+  if (config.model === 'custom') {
+    config.spec = state.network.spec;
+    if (state.network.error) errors.push(`The network is not valid: ${state.network.error}`);
+  }
   return showErrors(dom.cfgError, errors) ? config : null;
 }
 
@@ -52,7 +57,10 @@ export function readFineTuneSettings() {
 
 /** Show a model's config in the form (keys it lacks keep their values). */
 export function applyConfigToForm(config = {}) {
-  if (config.model) dom.cfgModel.value = config.model;
+  if (config.model) {
+    dom.cfgModel.value = config.model;
+    showNetwork(config);
+  }
   if (config.optimizer) dom.cfgOptimizer.value = config.optimizer;
   if (config.learningRate) dom.cfgLr.value = String(config.learningRate);
   if (config.batchSize) dom.cfgBatch.value = String(config.batchSize);
@@ -93,6 +101,7 @@ export function applyCoreSettings(b) {
 
 /** Config for a new Trainer that will receive imported weights of `model`. */
 export function importConfig(model) {
-  const c = readConfig() || {};
-  return { ...c, model: model || c.model || 'cnn' };
+  const { spec, ...c } = readConfig() || {};
+  const chosen = model || c.model || 'cnn';
+  return chosen === 'custom' && spec ? { ...c, model: chosen, spec } : { ...c, model: chosen === 'custom' ? 'cnn' : chosen };
 }

@@ -113,7 +113,7 @@ async function importBytes(bytes, { source, label }) {
   try {
     await untilDataLoaded(label);
     const summary = await rpc.call(MSG.IMPORT, { bytes, config: importConfig(desc.model || state.model?.config?.model) }, [bytes.buffer]);
-    applyConfigToForm({ model: summary.config.model });
+    applyConfigToForm({ model: summary.config.model, spec: summary.config.spec });
     setModel(summary, source);
     modelMessage(`${label} loaded: ${describeModel()}.`, 'ok');
     emit('weights');

@@ -26,6 +26,8 @@ export const state = {
   finetuning: false,
   busy: false, // import / reset / evaluate in progress
   digits: [],
+  // The network the form describes (builder.js): its layers, and the problem with them, if any.
+  network: { spec: null, error: null },
 };
 
 /** True while a training run (running or paused) owns the model. */
@@ -49,6 +51,13 @@ export const dom = {
   cfgContinue: $('cfg-continue'),
   cfgAugment: $('cfg-augment'),
   cfgError: $('cfg-error'),
+  netBuilder: $('net-builder'),
+  netTotal: $('net-total'),
+  netLayers: $('net-layers'),
+  netAddType: $('net-add-type'),
+  netAdd: $('net-add'),
+  netError: $('net-error'),
+  netSummary: $('net-summary'),
   start: $('train-start'),
   pause: $('train-pause'),
   stop: $('train-stop'),
@@ -106,7 +115,11 @@ export function refreshControls() {
   dom.pause.textContent = state.train === 'paused' ? 'Resume' : 'Pause';
   dom.pause.setAttribute('aria-pressed', String(state.train === 'paused'));
   for (const input of [dom.cfgModel, dom.cfgOptimizer, dom.cfgLr, dom.cfgBatch, dom.cfgEpochs]) input.disabled = running;
-  const sameModel = state.model && state.model.config && state.model.config.model === dom.cfgModel.value;
+  dom.netBuilder.classList.toggle('locked', running);
+  for (const el of dom.netBuilder.querySelectorAll('input, select, button')) el.disabled = running;
+  const c = state.model?.config;
+  const sameSpec = dom.cfgModel.value !== 'custom' || JSON.stringify(c?.spec) === JSON.stringify(state.network.spec);
+  const sameModel = !!c && c.model === dom.cfgModel.value && sameSpec;
   dom.cfgContinue.disabled = running || !sameModel || state.source === 'untrained';
   if (dom.cfgContinue.disabled) dom.cfgContinue.checked = false;
   dom.evaluate.disabled = !ready || !state.dataset || busy;
