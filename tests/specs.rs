@@ -229,3 +229,44 @@ fn a_config_names_a_preset_or_brings_a_custom_spec() {
     let wire: TrainConfig = serde_json::from_str(&format!(r#"{{"model":"custom","spec":{too_big}}}"#)).unwrap();
     assert!(bad(wire).contains("over the limit of 5,000,000"));
 }
+
+#[test]
+fn inspecting_an_image_shows_every_layer_as_the_prediction_computes_it() {
+    let t = Trainer::new(TrainConfig { seed: 4, ..TrainConfig::for_model(ModelKind::Cnn) }).unwrap();
+    let image = synthetic_digits(1, 5).images().to_vec();
+    let seen = t.inspect(&image).unwrap();
+    let rows: Vec<(&str, &str, Vec<usize>)> = seen.layers.iter().map(|l| (l.name.as_str(), l.kind, l.shape.clone())).collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("conv1", "conv", vec![32, 26, 26]),
+            ("maxpool1", "maxpool", vec![32, 13, 13]),
+            ("conv2", "conv", vec![64, 11, 11]),
+            ("maxpool2", "maxpool", vec![64, 5, 5]),
+            ("conv3", "conv", vec![64, 3, 3]),
+            ("fc1", "dense", vec![64]),
+            ("fc2", "dense", vec![10]),
+        ]
+    );
+    // The pooled map is the 2×2 maximum of the convolution's (ReLU'd, so non-negative) map.
+    let (conv1, pool1) = (&seen.layers[0].values, &seen.layers[1].values);
+    assert!(conv1.iter().all(|v| *v >= 0.0));
+    for (c, y, x) in [(0, 0, 0), (5, 6, 7), (31, 12, 12)] {
+        let at = |yy: usize, xx: usize| conv1[c * 676 + yy * 26 + xx];
+        let want = at(2 * y, 2 * x).max(at(2 * y, 2 * x + 1)).max(at(2 * y + 1, 2 * x)).max(at(2 * y + 1, 2 * x + 1));
+        assert_eq!(pool1[c * 169 + y * 13 + x], want);
+    }
+    // The last layer's values are the logits of the prediction.
+    let logits = Tensor::new(seen.layers[6].values.as_slice(), &Device::Cpu).unwrap();
+    let probs: Vec<f32> = candle_nn::ops::softmax(&logits, 0).unwrap().to_vec1().unwrap();
+    for (a, b) in probs.iter().zip(t.predict(&image).unwrap()) {
+        assert!((a - b).abs() < 1e-6);
+    }
+    let filters = seen.filters.unwrap();
+    assert_eq!((filters.name.as_str(), filters.shape.clone(), filters.values.len()), ("conv1", vec![32, 1, 3, 3], 288));
+    assert!(t.inspect(&image[..700]).unwrap_err().to_string().contains("one 28×28 image (784 bytes), got 700"));
+    // An MLP has no filters; dropout is left out.
+    let mlp = Trainer::new(TrainConfig::for_model(ModelKind::Mlp)).unwrap().inspect(&image).unwrap();
+    assert_eq!(mlp.layers.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(), ["fc1", "fc2"]);
+    assert!(mlp.filters.is_none());
+}

@@ -41,6 +41,9 @@ enum Block {
 pub struct Model {
     spec: ModelSpec,
     blocks: Vec<Block>,
+    /// Each block's spec layer (a fused convolution's own; its pooling is the next layer), `None`
+    /// for the implied flatten.
+    layer_of: Vec<Option<usize>>,
     /// Index of the head's first block.
     head_from: usize,
     /// Names of the head's layers with weights (their tensor prefixes).
@@ -55,6 +58,7 @@ impl Model {
         let head_layer = head_start(&spec.layers);
         let mut shape = Shape::Map(1, IMAGE_SIDE, IMAGE_SIDE);
         let (mut blocks, mut head_from, mut head) = (Vec::with_capacity(spec.layers.len() + 1), 0, Vec::new());
+        let mut layer_of = Vec::with_capacity(spec.layers.len() + 1);
         for (i, (layer, row)) in spec.layers.iter().zip(rows).enumerate() {
             if i >= head_layer && !row.tensors.is_empty() {
                 head.push(row.name.clone());
@@ -79,6 +83,7 @@ impl Model {
                 Layer::Dense { units, activation } => {
                     if let Shape::Map(..) = shape {
                         blocks.push(Block::Flatten);
+                        layer_of.push(None);
                         shape = Shape::Flat(shape.size());
                     }
                     Block::Dense { layer: linear(shape.size(), units, vb)?, act: activation_of(activation) }
@@ -90,9 +95,10 @@ impl Model {
                 head_from = blocks.len();
             }
             blocks.push(block);
+            layer_of.push(Some(i));
             shape = row.output;
         }
-        Ok(Self { spec: spec.clone(), blocks, head_from, head })
+        Ok(Self { spec: spec.clone(), blocks, layer_of, head_from, head })
     }
 
     /// The spec this network was built from.
@@ -103,6 +109,38 @@ impl Model {
     /// Names of the head's layers (the part trained when features are frozen).
     pub fn head_layers(&self) -> &[String] {
         &self.head
+    }
+
+    /// Inference on `xs` layer by layer, keeping each spec layer's output: `(layer index, output)` for
+    /// every layer but dropout (which is the identity at inference). A fused convolution runs as
+    /// the convolution and then the pooling, which gives the same values, so both are seen.
+    pub fn layer_outputs(&self, xs: &Tensor) -> Result<Vec<(usize, Tensor)>> {
+        let mut pass = Pass::eval();
+        let mut out = Vec::with_capacity(self.spec.layers.len());
+        let mut xs = xs.clone();
+        for (block, at) in self.blocks.iter().zip(&self.layer_of) {
+            if let (Block::Conv { conv, pad, act, pool: true }, Some(i)) = (block, at) {
+                let conv = Block::Conv { conv: conv.clone(), pad: *pad, act: *act, pool: false };
+                xs = run(std::slice::from_ref(&conv), &xs, &mut pass)?;
+                out.push((*i, xs.clone()));
+                xs = ops::max_pool2x2(&xs)?;
+                out.push((i + 1, xs.clone()));
+                continue;
+            }
+            xs = run(std::slice::from_ref(block), &xs, &mut pass)?;
+            if let (Some(i), false) = (at, matches!(block, Block::Dropout(_))) {
+                out.push((*i, xs.clone()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The first convolution's weights `(filters, 1, k, k)`, if the network has one.
+    pub fn first_filters(&self) -> Option<&Tensor> {
+        self.blocks.iter().find_map(|b| match b {
+            Block::Conv { conv, .. } => Some(conv.weight()),
+            _ => None,
+        })
     }
 
     /// The feature layers on `xs`: everything before the head.

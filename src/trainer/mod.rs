@@ -5,8 +5,10 @@
 //! leaves weights, optimizer state and counters as they were. Data-parallel training (a shard's
 //! gradient, a combined step, mirroring weights) is in [`parallel`].
 
+mod inspect;
 mod parallel;
 
+pub use inspect::{Inspection, LayerView};
 pub use parallel::ShardGradients;
 
 use crate::augment::Augmentation;

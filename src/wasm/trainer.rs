@@ -105,6 +105,36 @@ impl Trainer {
         Ok(value)
     }
 
+    /// What every layer makes of one image (784 raw bytes): each conv, pool, batch-norm and dense
+    /// layer's output (`values` a `Float32Array` of `shape`), and the first convolution's filters.
+    #[wasm_bindgen(unchecked_return_type = "Inspection")]
+    pub fn inspect(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] image: JsValue) -> Result<JsValue, JsError> {
+        let seen = self.inner.inspect(&bytes_arg(&image, "image", MAX_ARG_BYTES)?).map_err(js_err)?;
+        let view = |v: &crate::trainer::LayerView| -> Result<JsValue, JsError> {
+            let out = js_sys::Object::new();
+            let shape: js_sys::Array = v.shape.iter().map(|&d| JsValue::from(d as u32)).collect();
+            for (key, value) in [
+                ("name", JsValue::from(v.name.as_str())),
+                ("kind", v.kind.into()),
+                ("shape", shape.into()),
+                ("values", js_sys::Float32Array::from(v.values.as_slice()).into()),
+            ] {
+                js_sys::Reflect::set(&out, &key.into(), &value).map_err(|_| js_err("could not build the inspection object"))?;
+            }
+            Ok(out.into())
+        };
+        let layers = seen.layers.iter().map(view).collect::<Result<js_sys::Array, _>>()?;
+        let filters = match &seen.filters {
+            Some(f) => view(f)?,
+            None => JsValue::NULL,
+        };
+        let out = js_sys::Object::new();
+        js_sys::Reflect::set(&out, &"layers".into(), &layers)
+            .and_then(|_| js_sys::Reflect::set(&out, &"filters".into(), &filters))
+            .map_err(|_| js_err("could not build the inspection object"))?;
+        Ok(out.into())
+    }
+
     /// Softmax probabilities, N×10.
     pub fn predict(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] images: JsValue) -> Result<Vec<f32>, JsError> {
         self.inner.predict(&bytes_arg(&images, "images", MAX_ARG_BYTES)?).map_err(js_err)

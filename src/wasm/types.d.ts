@@ -25,6 +25,8 @@ export interface LayerSummary {
   name: string; kind: string; output: number[]; params: number; fixed: number; tensors: [string, number[]][];
 }
 export interface NetworkSummary { spec: ModelSpec; layers: LayerSummary[]; params: number; fixed: number; }
+export interface LayerView { name: string; kind: string; shape: number[]; values: Float32Array; }
+export interface Inspection { layers: LayerView[]; filters: LayerView | null; }
 export interface FineTuneConfig {
   steps?: number; learningRate?: number; batchSize?: number; ownShare?: number; headOnly?: boolean; seed?: number;
 }

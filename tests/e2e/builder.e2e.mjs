@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The model builder in the page (Chromium): the cnn preset's summary, a convolution added (the
 // network turns custom and the summary changes), an invalid edit named by its layer and undone,
-// a few hundred batches of the custom network past 90 % test accuracy, a drawn digit read, and
-// after a reload the custom network restored with its layers.
+// a few hundred batches of the custom network past 90 % test accuracy, a drawn digit read with the
+// feature maps of every layer shown, and after a reload the custom network restored with its layers.
 
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -98,10 +98,31 @@ async function run(page, digits) {
   );
   log(`custom network: test accuracy ${acc.v}; model status ${await text('model-status')}`);
   assert(acc.v > 0.9, `test accuracy above 90 % (got ${acc.v})`);
-  const [seven] = pickDigits(digits, [7]);
+  const [seven, two] = pickDigits(digits, [7, 2]);
+  let t = Date.now();
+  await drawAndPredict(two);
+  log(`a 2 drawn and read in ${Date.now() - t} ms with the panel closed`);
+  await page.$eval(tid('inside'), (d) => (d.open = true));
+  t = Date.now();
   const read = await drawAndPredict(seven);
-  log(`a drawn 7 read as ${read}`);
+  log(`a drawn 7 read as ${read} in ${Date.now() - t} ms with the panel open`);
+  const inside = await waitFor(
+    "the drawing's feature maps",
+    async () => {
+      const seen = await page.$eval(tid('inside-layers'), (el) => ({
+        headings: [...el.querySelectorAll('h4')].map((h) => h.textContent),
+        tiles: el.querySelectorAll('canvas').length,
+      }));
+      return { ok: seen.headings.some((h) => h.startsWith('conv4:')), seen, s: seen };
+    },
+    20_000,
+    200,
+  );
+  log(`inside the network: ${inside.s.tiles} tiles; ${inside.s.headings.join(' / ')}`);
+  // Filters 32, maps 32 + 32 + 64 + 64 + 64 + 32, and the two dense strips.
+  assert(inside.s.tiles === 32 + 32 + 32 + 64 + 64 + 64 + 32 + 2, `every map, filter and strip is drawn (got ${inside.s.tiles} tiles)`);
   log(`saved ${await screenshot(page, 'app-builder.png', { element: '.card-train' })}`);
+  log(`saved ${await screenshot(page, 'app-inside.png', { element: '.card-draw' })}`);
 
   // After a reload the custom network, its layers and its weights are back.
   await page.reload();

@@ -72,6 +72,18 @@ test('a weights file rebuilds its own network, whatever the trainer asked for', 
   for (const x of [t, u, cnn, again]) x.free();
 });
 
+test('inspect gives every layer of a drawing, as declared', { skip }, () => {
+  const t = new wasm.Trainer({ model: 'custom', spec: SMALL });
+  const seen = t.inspect(new Uint8Array(784).map((_, i) => (i % 28 > 10 && i % 28 < 16 ? 255 : 0)));
+  assert.deepEqual(declaredKeys('Inspection'), Object.keys(seen).sort());
+  assert.deepEqual(declaredKeys('LayerView'), Object.keys(seen.layers[0]).sort());
+  assert.deepEqual(seen.layers.map((l) => [l.name, l.shape.join('x'), l.values.length]), [['conv1', '4x28x28', 3136], ['maxpool1', '4x14x14', 784], ['fc1', '10', 10]]);
+  assert.ok(seen.layers[0].values instanceof Float32Array);
+  assert.deepEqual(seen.filters.shape, [4, 1, 5, 5]);
+  assert.throws(() => t.inspect(new Uint8Array(783)), /one 28×28 image \(784 bytes\), got 783/);
+  t.free();
+});
+
 test("the page's model names are the core's presets and custom", { skip }, () => {
   assert.deepEqual(MODELS, [...wasm.buildInfo().models, 'custom']);
 });

@@ -6,6 +6,7 @@ import { LatestOnlyQueue, MSG } from '../protocol/protocol.js';
 import { argmax } from '../shared/metrics.js';
 import { DrawingPad, paintDigit } from './canvas.js';
 import { addDigit } from './digits.js';
+import { clearInside, showInside } from './inside.js';
 import { formatPercent } from './format.js';
 import { dom, on, rpc, state } from './store.js';
 import { $, buildLabelButtons, buildProbBars, toast } from './ui.js';
@@ -34,6 +35,7 @@ export function clearPrediction() {
   dom.predictionLive.textContent = '';
   updateProbs(null);
   dom.preview.getContext('2d').clearRect(0, 0, 28, 28);
+  clearInside();
 }
 
 const pct = (p) => formatPercent(p, p >= 0.995 ? 0 : 1);
@@ -67,6 +69,7 @@ function showPrediction(r) {
     msg = `Prediction: ${v.digit}, ${Math.round(v.probability * 100)} percent`;
   }
   paintDigit(dom.preview, r.preview);
+  showInside(r.preview);
   if (!pad.current && msg !== lastAnnounced) {
     dom.predictionLive.textContent = msg;
     lastAnnounced = msg;

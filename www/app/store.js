@@ -58,6 +58,8 @@ export const dom = {
   netAdd: $('net-add'),
   netError: $('net-error'),
   netSummary: $('net-summary'),
+  inside: $('inside'),
+  insideLayers: $('inside-layers'),
   start: $('train-start'),
   pause: $('train-pause'),
   stop: $('train-stop'),

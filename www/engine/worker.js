@@ -60,6 +60,12 @@ const handlers = {
     return installTrainer('import', Trainer.fromWeights(bytes, config));
   },
   [MSG.FINETUNE]: finetune,
+  async [MSG.INSPECT]({ image }) {
+    await ensureInit();
+    const seen = requireTrainer().inspect(image);
+    const buffers = [...seen.layers, ...(seen.filters ? [seen.filters] : [])].map((v) => v.values.buffer);
+    return withTransfer(seen, buffers);
+  },
   async [MSG.SUMMARIZE]({ model, spec }) {
     await ensureInit();
     return plain(summarize({ ...(model && { model }), ...(spec && { spec }) }));

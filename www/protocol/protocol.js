@@ -43,6 +43,7 @@ export const MSG = Object.freeze({
   IMPORT: 'importWeights', // { bytes, config } -> ModelSummary
   FINETUNE: 'finetune', // { images, labels, holdout: number[], settings: FineTuneConfig keys } -> FinetuneReport
   INFO: 'info', // -> { model: ModelSummary | null, dataset: DatasetSummary | null, buildInfo, job: string | null }
+  INSPECT: 'inspect', // { image: 784 bytes } -> Inspection (each layer's output and the first filters; Float32Array values)
   SUMMARIZE: 'summarize', // { model?, spec? } -> NetworkSummary (the core's summarize(): spec, layers, params, fixed)
 });
 
