@@ -37,6 +37,8 @@
 //   npm run bench -- --models cnn --batches 64
 //   npm run bench -- --native-threads 1    (RAYON_NUM_THREADS for the native runs; default: the CLI's)
 //   npm run bench -- --epoch --docs        the same, and write the table into docs/performance.md
+//   npm run bench -- --run '{"model":"keras-cnn","optimizer":"adadelta","learningRate":1,"batchSize":128,
+//                    "epochs":12,"lrDecay":1,"augment":false}'   the epoch run with these settings instead
 //   npm run bench -- --quality             drawn-digit accuracy and the fine-tune benchmark (MNIST_DIR)
 //   npm run bench -- --quality --weights W  the same for another weights file
 //   env: CHROMIUM (default /usr/bin/chromium); BENCH_DEBUG=1 prints the bench page's console
@@ -60,6 +62,7 @@ if (isMain(import.meta.url)) main('bench', async () => {
     options: {
       seconds: { type: 'string', default: '5' },
       epoch: { type: 'boolean', default: false },
+      run: { type: 'string' },
       'no-build': { type: 'boolean', default: false },
       'no-native': { type: 'boolean', default: false },
       models: { type: 'string', default: MODELS.join(',') },
@@ -79,6 +82,15 @@ if (isMain(import.meta.url)) main('bench', async () => {
   const batches = values.batches.split(',').map(Number);
   if (batches.some((b) => !(b >= 1 && b <= 1024))) throw new Error('--batches: numbers in 1..1024');
   const latencyCount = Number(values.latency);
+  let runConfig;
+  if (values.run) {
+    try {
+      runConfig = JSON.parse(values.run);
+    } catch (err) {
+      throw new Error(`--run takes a TrainerConfig as JSON (${err.message})`, { cause: err });
+    }
+    values.epoch = true;
+  }
 
   const machine = machineInfo();
   banner('machine');
@@ -92,7 +104,7 @@ if (isMain(import.meta.url)) main('bench', async () => {
   const results = { machine, list: [], push: (r) => results.list.push(r) };
   staticFacts(results);
   const t0 = Date.now();
-  await browserBench({ seconds, models, batches, epoch: values.epoch, latencyCount, results });
+  await browserBench({ seconds, models, batches, epoch: values.epoch, runConfig, latencyCount, results });
   // Candle's CPU threads come from rayon; on a small, shared machine 1 thread can beat 2.
   if (values['native-threads']) process.env.RAYON_NUM_THREADS = values['native-threads'];
   if (!values['no-native']) await nativeBench({ seconds, models, batches, epoch: values.epoch, results });

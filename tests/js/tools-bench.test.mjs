@@ -1,7 +1,7 @@
 // Unit tests for the pure parts of tools/bench.mjs (statistics, table) and soak.mjs (verdict).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DOCS_BEGIN, DOCS_END, markdownTable, median, percentile, replaceResults, resultsBlock } from '../../tools/bench/report.mjs';
+import { DOCS_BEGIN, DOCS_END, buildTable, markdownTable, median, percentile, replaceResults, resultsBlock } from '../../tools/bench/report.mjs';
 import { probeFreeHeap, runOptions, verdict } from '../../tools/soak.mjs';
 
 test('median and nearest-rank percentile', () => {
@@ -21,6 +21,24 @@ test('markdown table: header, alignment row, padded cells', () => {
   assert.match(t[1], /^\|:-+\|-+:\|$/);
   assert.equal(new Set(t.map((l) => l.length)).size, 1, 'all lines the same width');
   assert.match(t[3], /^\| long name \| +22 \|$/);
+});
+
+test('a --run epoch run is reported by its own settings, not as the default cnn run', () => {
+  const config = { model: 'keras-cnn', optimizer: 'adadelta', batchSize: 128, epochs: 2 };
+  const epochs = [
+    { epoch: 1, seconds: 60, test: 0.985 },
+    { epoch: 2, seconds: 121, test: 0.991 },
+  ];
+  const list = [
+    { bench: 'epoch', target: 'wasm', model: 'keras-cnn', batch: 128, workers: 2, images: 55000, dataset: 'MNIST', seconds: 58, samplesPerSec: 948, testAccuracy: 0.985 },
+    { bench: 'run', target: 'wasm', config, workers: 2, dataset: 'MNIST', epochs: 2, seconds: 121, testAccuracy: 0.991 },
+    { bench: 'time-to-99', target: 'wasm', model: 'keras-cnn', workers: 2, dataset: 'MNIST', seconds: 121, epoch: 2, epochs },
+  ];
+  const table = buildTable({ list, buildInfo: { workers: 2 } });
+  assert.match(table, /keras-cnn run, 2 epochs \(\{"model":"keras-cnn".*\| +121 \|.*test acc\. 99\.10 %/);
+  assert.match(table, /one epoch keras-cnn B=128 \(55,000 MNIST images\)/);
+  assert.match(table, /start → 99\.0 % test accuracy, the keras-cnn run \(MNIST\)/);
+  assert.doesNotMatch(table, /default cnn run/);
 });
 
 test('the docs results block names machine, commit, date and command, and replaces only what is between the markers', () => {

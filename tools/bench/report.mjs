@@ -100,11 +100,16 @@ export function buildTable(results) {
     rows.push([`page open → first trained batch (${r.cache}${r.cache === 'warm' ? ', reload' : ''})`, fmt(r.ms), '', '', `ms (cnn B=64; wasm ready ${fmt(r.wasmReadyMs)}, data ${fmt(r.dataReadyMs)})`]);
   }
   const ep = find((r) => r.bench === 'epoch' && r.target === 'wasm');
-  if (ep) rows.push([`one epoch cnn B=64 (${ep.images.toLocaleString('en-US')} ${ep.dataset} images), measured`, fmt(ep.seconds, 1), '', '', `s (${ep.workers} workers; test acc. ${(ep.testAccuracy * 100).toFixed(1)}%)`]);
+  const run = find((r) => r.bench === 'run');
+  if (run) {
+    const c = run.config;
+    rows.push([`${c.model} run, ${run.epochs} epochs (${JSON.stringify(c)}; ${run.dataset})`, fmt(run.seconds, 0), '', '', `s (${run.workers} workers; test acc. ${(run.testAccuracy * 100).toFixed(2)} %)`]);
+  }
+  if (ep) rows.push([`one epoch ${ep.model} B=${ep.batch} (${ep.images.toLocaleString('en-US')} ${ep.dataset} images), measured`, fmt(ep.seconds, 1), '', '', `s (${ep.workers} workers; test acc. ${(ep.testAccuracy * 100).toFixed(1)}%)`]);
   const t99 = find((r) => r.bench === 'time-to-99');
   if (t99) {
     const path = t99.epochs.map((e) => `${fmt(e.seconds, 0)} s: ${(e.test * 100).toFixed(2)} %`).join(', ');
-    rows.push([`start → 99.0 % test accuracy, the default cnn run (${t99.dataset})`, t99.seconds ? fmt(t99.seconds, 1) : 'not reached', '', '', `s (${t99.workers} workers; after each epoch ${path})`]);
+    rows.push([`start → 99.0 % test accuracy, ${run ? `the ${t99.model} run` : 'the default cnn run'} (${t99.dataset})`, t99.seconds ? fmt(t99.seconds, 1) : 'not reached', '', '', `s (${t99.workers} workers; after each epoch ${path})`]);
   }
   const cli = find((r) => r.bench === 'epoch' && r.target === 'native');
   if (cli) {

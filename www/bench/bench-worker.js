@@ -196,16 +196,17 @@ function predictOne({ model, pixels }) {
 }
 
 /**
- * The app's training run with its default settings (or `epochs` of them) and its driver (the core's
+ * The app's training run with its default settings (or `epochs` of them, or any TrainerConfig keys in
+ * `config`) and its driver (the core's
  * run plan: shuffled, the last batch partial, augmented), evaluated on the validation and test splits
  * after every epoch as the app does (here on this worker alone, where the app streams the evaluation
  * over the pool, so the wall times are an upper bound). Times from the start: each epoch's training
  * alone, and the wall time at each epoch's end (evaluations included), which is what a user waits for.
  */
-async function run({ model = 'cnn', batch = 64, seed = 1, epochs, workers = 'all' }) {
+async function run({ model = 'cnn', batch = 64, seed = 1, epochs, workers = 'all', config: overrides = {} }) {
   const d = requireData();
   const pool = poolFor(workers);
-  const config = { model, seed, batchSize: batch, ...(epochs ? { epochs } : {}) };
+  const config = { model, seed, batchSize: batch, ...(epochs ? { epochs } : {}), ...overrides };
   const t = new Trainer(config);
   const plan = new RunPlan(config, d.trainCount);
   const perEpoch = plan.batchesPerEpoch;
@@ -242,7 +243,7 @@ async function run({ model = 'cnn', batch = 64, seed = 1, epochs, workers = 'all
   }
   t.free();
   const n = d.trainCount;
-  return { model, batch, workers: pool.size, samples: n, stepsPerEpoch: perEpoch, epochs: rows };
+  return { model: config.model, batch: config.batchSize, workers: pool.size, samples: n, stepsPerEpoch: perEpoch, epochs: rows };
 }
 
 /** The app's cold-start path, timestamped: wasm init, dataset (Cache API on a reload), Trainer, first step. */
