@@ -62,6 +62,33 @@ fn train_eval_finetune_round_trip() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A network of one's own from a spec file, trained on every training image (no validation split),
+/// and its weights file evaluated as that network.
+#[test]
+fn a_spec_file_trains_without_a_validation_split_and_its_weights_evaluate() {
+    let dir = scratch("spec");
+    write_set(&dir);
+    let (spec, weights) = (dir.join("net.json"), dir.join("net.safetensors"));
+    std::fs::write(
+        &spec,
+        r#"{"layers":[{"type":"conv","filters":4,"kernel":5,"padding":"same","activation":"relu"},{"type":"maxpool"},{"type":"dense","units":10}]}"#,
+    )
+    .unwrap();
+    let (d, s, w) = (dir.to_str().unwrap(), spec.to_str().unwrap(), weights.to_str().unwrap());
+    let (ok, stdout, stderr) = inkling(&["train", "--data", d, "--spec", s, "--epochs", "1", "--validation", "0", "--out", w, "--json"]);
+    assert!(ok, "train failed: {stderr}");
+    let epoch: Value = serde_json::from_str(stdout.lines().next().unwrap()).unwrap();
+    assert!(epoch["validation_accuracy"].is_null(), "{epoch}");
+    let trained = last_json(&stdout);
+    assert_eq!(trained["model"], "custom");
+    let (ok, stdout, stderr) = inkling(&["eval", "--weights", w, "--data", d, "--json"]);
+    assert!(ok, "eval failed: {stderr}");
+    assert!((last_json(&stdout)["accuracy"].as_f64().unwrap() - trained["test_accuracy"].as_f64().unwrap()).abs() < 1e-9);
+    let (ok, _, stderr) = inkling(&["train", "--data", d, "--spec", d, "--epochs", "1"]);
+    assert!(!ok && stderr.contains("cannot read"), "{stderr}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn bad_input_exits_with_a_message() {
     let dir = scratch("bad");

@@ -44,21 +44,22 @@ pub fn train(config: TrainConfig, dir: &std::path::Path, limit: Option<usize>, o
             }
         })?;
         bar.finish_and_clear();
-        let val = trainer.evaluate_dataset(&validation)?;
+        // With --validation 0 (every training image trained on) there is nothing to validate on.
+        let val = if validation.is_empty() { None } else { Some(trainer.evaluate_dataset(&validation)?) };
         let samples_per_s = stats.samples as f64 / stats.seconds;
         if json {
             println!(
                 "{}",
-                json!({"epoch": epoch + 1, "train_loss": stats.loss, "train_accuracy": stats.accuracy, "validation_accuracy": val.accuracy, "validation_loss": val.loss, "samples_per_s": samples_per_s, "seconds": stats.seconds, "learning_rate": plan.learning_rate(epoch)})
+                json!({"epoch": epoch + 1, "train_loss": stats.loss, "train_accuracy": stats.accuracy, "validation_accuracy": val.as_ref().map(|v| v.accuracy), "validation_loss": val.as_ref().map(|v| v.loss), "samples_per_s": samples_per_s, "seconds": stats.seconds, "learning_rate": plan.learning_rate(epoch)})
             );
         } else {
+            let val = val.map(|v| format!("  validation acc {:.2} %", 100.0 * v.accuracy)).unwrap_or_default();
             println!(
-                "epoch {}/{}: train loss {:.4} acc {:.2} %  validation acc {:.2} %  {:.0} samples/s ({:.1} s)",
+                "epoch {}/{}: train loss {:.4} acc {:.2} %{val}  {:.0} samples/s ({:.1} s)",
                 epoch + 1,
                 config.epochs,
                 stats.loss,
                 100.0 * stats.accuracy,
-                100.0 * val.accuracy,
                 samples_per_s,
                 stats.seconds
             );
