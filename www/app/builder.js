@@ -30,21 +30,15 @@ function newLayer(type) {
 
 /** Where a new layer of `type` goes: feature-map layers after the last one, the rest before the logits. */
 function insertAt(layers, type) {
-  const mapLayer = (l) => l.type === 'conv' || l.type === 'maxpool' || (l.type === 'batchnorm' && layers.indexOf(l) < firstDense(layers));
-  if (type === 'conv' || type === 'maxpool' || type === 'batchnorm') {
-    let at = 0;
-    layers.forEach((l, i) => {
-      if (mapLayer(l)) at = i + 1;
-    });
-    return at;
-  }
-  return Math.max(0, layers.length - 1);
+  if (type !== 'conv' && type !== 'maxpool' && type !== 'batchnorm') return Math.max(0, layers.length - 1);
+  const dense = layers.findIndex((l) => l.type === 'dense');
+  const mapLayer = (l, i) => l.type === 'conv' || l.type === 'maxpool' || (l.type === 'batchnorm' && (dense < 0 || i < dense));
+  let at = 0;
+  layers.forEach((l, i) => {
+    if (mapLayer(l, i)) at = i + 1;
+  });
+  return at;
 }
-
-const firstDense = (layers) => {
-  const i = layers.findIndex((l) => l.type === 'dense');
-  return i < 0 ? layers.length : i;
-};
 
 let layers = [];
 let names = []; // each layer's name from the last good summary (conv1, fc2, ...)
@@ -52,12 +46,9 @@ let asked = 0; // the latest summary request, so a slow answer never overwrites 
 
 /** Shows the network of a config or model summary: a preset's layers, or its custom spec. */
 export async function showNetwork({ model, spec }) {
-  if (model === 'custom' && spec) {
-    layers = structuredClone(spec.layers);
-    return refresh();
-  }
-  if (model === 'custom') return refresh();
-  return refresh({ model });
+  if (model !== 'custom') return refresh({ model });
+  if (spec) layers = structuredClone(spec.layers);
+  return refresh();
 }
 
 /** Re-renders the rows and asks the core for the summary of `network` (the current layers by default). */
@@ -237,7 +228,4 @@ dom.netAdd.addEventListener('click', () => {
   edited();
 });
 
-dom.cfgModel.addEventListener('change', () => {
-  if (dom.cfgModel.value === 'custom') refresh();
-  else refresh({ model: dom.cfgModel.value });
-});
+dom.cfgModel.addEventListener('change', () => showNetwork({ model: dom.cfgModel.value }));

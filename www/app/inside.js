@@ -62,14 +62,12 @@ dom.inside.addEventListener('toggle', () => {
   if (dom.inside.open && lastImage) look();
 });
 
-/** A canvas of `w`×`h` pixels from `values` mapped through `shade` (value → 0–255). */
-function tile(values, offset, w, h, shade, className) {
-  const canvas = Object.assign(document.createElement('canvas'), { width: w, height: h, className });
-  paint(canvas, values, offset, shade);
-  return canvas;
+/** An empty `w`×`h` canvas for one tile. */
+function blank(w, h, className) {
+  return Object.assign(document.createElement('canvas'), { width: w, height: h, className });
 }
 
-/** Repaints `canvas` (its own size) from `values` at `offset` through `shade`. */
+/** Repaints `canvas` (its own size) from `values` at `offset` through `shade` (value → 0–255). */
 function paint(canvas, values, offset, shade) {
   const [w, h] = [canvas.width, canvas.height];
   const ctx = canvas.getContext('2d');
@@ -82,17 +80,16 @@ function paint(canvas, values, offset, shade) {
 }
 
 /**
- * Shading of `n` values from `offset`: 0 → black, the largest → white (the smallest black when some
- * are negative). A layer's maps share one shading, so the maps its filters answer strongly stand out.
+ * Shading of a layer's values: 0 → black, the largest → white (the smallest black when some are
+ * negative). A layer's maps share one shading, so the maps its filters answer strongly stand out.
  */
-function mapShade(values, offset, n) {
-  let lo = Infinity;
+function mapShade(values) {
+  let lo = 0;
   let hi = -Infinity;
-  for (let i = offset; i < offset + n; i++) {
-    lo = Math.min(lo, values[i]);
-    hi = Math.max(hi, values[i]);
+  for (const v of values) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
   }
-  lo = Math.min(lo, 0);
   const span = hi - lo || 1;
   return (v) => Math.round((255 * (v - lo)) / span);
 }
@@ -116,68 +113,44 @@ function section(title, tiles, note) {
 function maps(view) {
   const [c, h, w] = view.shape;
   const shown = Math.min(c, MAX_TILES);
-  const tiles = [];
-  const shade = mapShade(view.values, 0, view.values.length);
-  for (let k = 0; k < shown; k++) tiles.push(tile(view.values, k * h * w, w, h, shade, 'inside-map'));
+  const tiles = Array.from({ length: shown }, () => blank(w, h, 'inside-map'));
   const what = view.kind === 'maxpool' ? 'pooled maps' : 'feature maps';
   return section(`${view.name}: ${c} ${what}, ${h}×${w}`, tiles, shown < c ? `(the first ${shown})` : '');
 }
 
 function strip(view) {
   const n = view.values.length;
-  const shade = mapShade(view.values, 0, n);
-  const canvas = tile(view.values, 0, n, 1, shade, n === 10 ? 'inside-strip inside-logits' : 'inside-strip');
+  const canvas = blank(n, 1, n === 10 ? 'inside-strip inside-logits' : 'inside-strip');
   canvas.setAttribute('aria-label', `${view.name}: ${n} activations`);
   return section(`${view.name}: ${n === 10 ? '10 logits, 0 to 9' : `${n} activations`}`, [canvas]);
 }
 
 function filters(view) {
   const [f, , kh, kw] = view.shape;
-  const shade = signedShade(view.values);
-  const per = view.values.length / f; // in·k·k; the first input channel is the image's
-  const tiles = [];
-  for (let k = 0; k < Math.min(f, MAX_TILES); k++) tiles.push(tile(view.values, k * per, kw, kh, shade, 'inside-filter'));
+  const tiles = Array.from({ length: Math.min(f, MAX_TILES) }, () => blank(kw, kh, 'inside-filter'));
   return section(`${view.name} filters: ${f} of ${kh}×${kw}`, tiles, '(grey 0, white positive, black negative)');
 }
 
 let shown = ''; // the layers' names and shapes the panel holds tiles for
 
-/** Draws an inspection: in the tiles already there when the network is the same, else anew. */
+/** Draws an inspection: into the tiles already there when the network is the same, else into new ones. */
 function render(seen) {
-  const views = [...(seen.filters ? [seen.filters] : []), ...seen.layers];
-  const key = JSON.stringify(views.map((v) => [v.name, v.shape]));
-  if (key === shown) {
-    repaint(seen);
-    return;
+  const list = views(seen);
+  const key = JSON.stringify(list.map(({ view }) => [view.name, view.shape]));
+  if (key !== shown) {
+    shown = key;
+    dom.insideLayers.replaceChildren(...list.map(({ view, weights }) => (weights ? filters(view) : view.shape.length === 3 ? maps(view) : strip(view))));
   }
-  shown = key;
-  const parts = [];
-  if (seen.filters) parts.push(filters(seen.filters));
-  for (const view of seen.layers) {
-    if (view.shape.length === 3) parts.push(maps(view));
-    else parts.push(strip(view));
-  }
-  dom.insideLayers.replaceChildren(...parts);
+  const sections = dom.insideLayers.querySelectorAll('.inside-layer');
+  list.forEach(({ view, weights }, s) => {
+    // Tile k holds the k-th filter or map (values.length / count of them each); a strip holds all.
+    const per = view.shape.length === 1 ? view.values.length : view.values.length / view.shape[0];
+    const shade = weights ? signedShade(view.values) : mapShade(view.values);
+    sections[s].querySelectorAll('canvas').forEach((c, k) => paint(c, view.values, k * per, shade));
+  });
 }
 
-/** The same network's new inspection into the existing tiles, section by section. */
-function repaint(seen) {
-  const sections = dom.insideLayers.querySelectorAll('.inside-layer');
-  let s = 0;
-  if (seen.filters) {
-    const f = seen.filters;
-    const per = f.values.length / f.shape[0];
-    const shade = signedShade(f.values);
-    sections[s++].querySelectorAll('canvas').forEach((c, k) => paint(c, f.values, k * per, shade));
-  }
-  for (const view of seen.layers) {
-    const canvases = sections[s++].querySelectorAll('canvas');
-    if (view.shape.length === 3) {
-      const [, h, w] = view.shape;
-      const shade = mapShade(view.values, 0, view.values.length);
-      canvases.forEach((c, k) => paint(c, view.values, k * h * w, shade));
-    } else {
-      paint(canvases[0], view.values, 0, mapShade(view.values, 0, view.values.length));
-    }
-  }
+/** The panel's sections in order: the first filters (weights), then each layer's output. */
+function views(seen) {
+  return [...(seen.filters ? [{ view: seen.filters, weights: true }] : []), ...seen.layers.map((view) => ({ view, weights: false }))];
 }
