@@ -3,17 +3,14 @@
 // must equal the plain ones, mirrors must follow weight changes, and a failing helper must cost
 // nothing but speed. Skipped when www/pkg has not been built.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { STREAM_DEPTH, TrainerPool } from '../../www/pool/parallel.js';
 import { MIN_SPLIT_STEP_MS, TIMED_CALLS } from '../../www/pool/split-timer.js';
 import { mirrorKey, shardHandlers } from '../../www/pool/shard.js';
 import { RpcClient, plain, serveRpc } from '../../www/protocol/protocol.js';
 
-const pkgDir = fileURLToPath(new URL('../../www/pkg/', import.meta.url));
-const wasmPath = `${pkgDir}inkling_bg.wasm`;
-const skip = existsSync(wasmPath) ? false : 'www/pkg/inkling_bg.wasm is missing: build it first (npm run build)';
+import { loadWasm, skip, wasmPath } from './wasm-pkg.mjs';
 
 /** n crude digit images with labels 0–9. */
 function batch(n, seed = 1) {
@@ -69,8 +66,7 @@ describe('TrainerPool with the wasm package', { skip }, () => {
   let wasm;
   const ports = [];
   before(async () => {
-    wasm = await import(`${pkgDir}inkling.js`);
-    await wasm.default({ module_or_path: readFileSync(wasmPath) });
+    wasm = await loadWasm();
   });
   after(() => ports.forEach((p) => p.close()));
 

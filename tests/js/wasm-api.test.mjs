@@ -3,19 +3,14 @@
 // still trains and predicts, and the wasm instance never traps (a trap would end the user's session).
 // Runs after the build stage of `npm test`; skipped when www/pkg/inkling_bg.wasm has not been built.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
-const pkgDir = fileURLToPath(new URL('../../www/pkg/', import.meta.url));
-const wasmPath = `${pkgDir}inkling_bg.wasm`;
-const skip = existsSync(wasmPath) ? false : 'www/pkg/inkling_bg.wasm is missing: build it first (npm run build)';
+import { loadWasm, skip } from './wasm-pkg.mjs';
 
 let wasm; // the module namespace: { Trainer, parseIdx, preprocessDrawing, buildInfo }
 before(async () => {
   if (skip) return;
-  wasm = await import(`${pkgDir}inkling.js`);
-  await wasm.default({ module_or_path: readFileSync(wasmPath) });
+  wasm = await loadWasm();
 });
 
 // ---- helpers -----------------------------------------------------------------------------------------

@@ -4,20 +4,15 @@
 // of the run (www/training-run.js, used by the app's worker, the bench and the soak) makes the plan's calls.
 // Skipped when www/pkg/inkling_bg.wasm has not been built.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { driveRun } from '../../www/engine/training-run.js';
 
-const pkgDir = fileURLToPath(new URL('../../www/pkg/', import.meta.url));
-const wasmPath = `${pkgDir}inkling_bg.wasm`;
-const skip = existsSync(wasmPath) ? false : 'www/pkg/inkling_bg.wasm is missing: build it first (npm run build)';
+import { loadWasm, skip } from './wasm-pkg.mjs';
 
 let wasm;
 before(async () => {
   if (skip) return;
-  wasm = await import(`${pkgDir}inkling.js`);
-  await wasm.default({ module_or_path: readFileSync(wasmPath) });
+  wasm = await loadWasm();
 });
 
 /** n images of a digit-dependent bar pattern, labels cycling 0–9 (or all `label`). */

@@ -2,29 +2,16 @@
 // an invalid spec named by its layer, a weights file that rebuilds its own network, and the page's
 // list of models against the core's. Skipped when www/pkg has not been built.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { MODELS, describeWeights } from '../../www/app/safetensors.js';
 
-const pkgDir = fileURLToPath(new URL('../../www/pkg/', import.meta.url));
-const wasmPath = `${pkgDir}inkling_bg.wasm`;
-const skip = existsSync(wasmPath) ? false : 'www/pkg/inkling_bg.wasm is missing: build it first (npm run build)';
+import { declaredKeys, loadWasm, skip } from './wasm-pkg.mjs';
 
 let wasm;
-let dts;
 before(async () => {
   if (skip) return;
-  wasm = await import(`${pkgDir}inkling.js`);
-  await wasm.default({ module_or_path: readFileSync(wasmPath) });
-  dts = readFileSync(`${pkgDir}inkling.d.ts`, 'utf8');
+  wasm = await loadWasm();
 });
-
-const declaredKeys = (name) => {
-  const m = dts.match(new RegExp(`export interface ${name} \\{([^}]*)\\}`));
-  assert.ok(m, `inkling.d.ts declares interface ${name}`);
-  return [...m[1].matchAll(/([A-Za-z_][A-Za-z0-9_]*)\??:/g)].map((k) => k[1]).sort();
-};
 
 const SMALL = { layers: [{ type: 'conv', filters: 4, kernel: 5, padding: 'same', activation: 'relu' }, { type: 'maxpool' }, { type: 'dense', units: 10 }] };
 
