@@ -62,7 +62,7 @@ impl Optimizer {
 #[derive(Debug)]
 pub struct Adam {
     /// Each variable with its first and second moments.
-    vars: Vec<(Var, Vec<f32>, Vec<f32>)>,
+    vars: Vec<Buffered>,
     step_t: usize,
     params: ParamsAdamW,
 }
@@ -70,17 +70,7 @@ pub struct Adam {
 impl Adam {
     /// Adam over `vars` (all `f32`) with zero moments.
     pub fn new(vars: Vec<Var>, params: ParamsAdamW) -> Result<Self> {
-        let vars = vars
-            .into_iter()
-            .map(|var| {
-                if var.dtype() != DType::F32 {
-                    bail!("Adam: variables must be f32, got {:?}", var.dtype())
-                }
-                let n = var.elem_count();
-                Ok((var, vec![0f32; n], vec![0f32; n]))
-            })
-            .collect::<Result<_>>()?;
-        Ok(Self { vars, step_t: 0, params })
+        Ok(Self { vars: with_two_buffers(vars, "Adam")?, step_t: 0, params })
     }
 
     /// One update of every variable that has a gradient in `grads`.
@@ -93,23 +83,13 @@ impl Adam {
         let (b1, b2, one_b1, one_b2) = (c(p.beta1), c(p.beta2), c(1.0 - p.beta1), c(1.0 - p.beta2));
         let (scale_m, scale_v) = (c(1.0 / (1.0 - p.beta1.powi(t))), c(1.0 / (1.0 - p.beta2.powi(t))));
         let (decay, eps, lr) = (c(1.0 - p.lr * p.weight_decay), c(p.eps), c(p.lr));
-        for (var, m, v) in &mut self.vars {
-            let Some(g) = grads.get(var.as_tensor()) else { continue };
-            let g = g.flatten_all()?.to_vec1::<f32>()?;
-            let mut theta = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
-            if g.len() != theta.len() {
-                bail!("Adam: gradient of {} values for a variable of {}", g.len(), theta.len())
-            }
-            for (((th, &g), m), v) in theta.iter_mut().zip(&g).zip(m.iter_mut()).zip(v.iter_mut()) {
-                *m = (*m * b1 + 0.0) + (g * one_b1 + 0.0);
-                *v = (*v * b2 + 0.0) + ((g * g) * one_b2 + 0.0);
-                let (m_hat, v_hat) = (*m * scale_m + 0.0, *v * scale_v + 0.0);
-                let adjusted = m_hat / (v_hat.sqrt() * 1.0 + eps);
-                *th = (*th * decay + 0.0) - (adjusted * lr + 0.0);
-            }
-            var.set(&Tensor::from_vec(theta, var.shape(), var.device())?)?;
-        }
-        Ok(())
+        update_each(&mut self.vars, grads, "Adam", |th, g, m, v| {
+            *m = (*m * b1 + 0.0) + (g * one_b1 + 0.0);
+            *v = (*v * b2 + 0.0) + ((g * g) * one_b2 + 0.0);
+            let (m_hat, v_hat) = (*m * scale_m + 0.0, *v * scale_v + 0.0);
+            let adjusted = m_hat / (v_hat.sqrt() * 1.0 + eps);
+            *th = (*th * decay + 0.0) - (adjusted * lr + 0.0);
+        })
     }
 }
 
@@ -154,7 +134,7 @@ impl SgdMomentum {
 #[derive(Debug)]
 pub struct Adadelta {
     /// Each variable with its averages of squared gradients and of squared updates.
-    vars: Vec<(Var, Vec<f32>, Vec<f32>)>,
+    vars: Vec<Buffered>,
     lr: f64,
 }
 
@@ -166,39 +146,53 @@ impl Adadelta {
 
     /// Adadelta over `vars` (all `f32`) with zero averages.
     pub fn new(vars: Vec<Var>, lr: f64) -> Result<Self> {
-        let vars = vars
-            .into_iter()
-            .map(|var| {
-                if var.dtype() != DType::F32 {
-                    bail!("Adadelta: variables must be f32, got {:?}", var.dtype())
-                }
-                let n = var.elem_count();
-                Ok((var, vec![0f32; n], vec![0f32; n]))
-            })
-            .collect::<Result<_>>()?;
-        Ok(Self { vars, lr })
+        Ok(Self { vars: with_two_buffers(vars, "Adadelta")?, lr })
     }
 
     /// One update of every variable that has a gradient in `grads`.
     pub fn step(&mut self, grads: &GradStore) -> Result<()> {
         let (rho, eps, lr) = (Self::RHO, Self::EPSILON, self.lr as f32);
-        for (var, acc_g, acc_d) in &mut self.vars {
-            let Some(g) = grads.get(var.as_tensor()) else { continue };
-            let g = g.flatten_all()?.to_vec1::<f32>()?;
-            let mut theta = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
-            if g.len() != theta.len() {
-                bail!("Adadelta: gradient of {} values for a variable of {}", g.len(), theta.len())
-            }
-            for (((th, &g), eg), ed) in theta.iter_mut().zip(&g).zip(acc_g.iter_mut()).zip(acc_d.iter_mut()) {
-                *eg = rho * *eg + (1.0 - rho) * g * g;
-                let delta = -((*ed + eps).sqrt() / (*eg + eps).sqrt()) * g;
-                *ed = rho * *ed + (1.0 - rho) * delta * delta;
-                *th += lr * delta;
-            }
-            var.set(&Tensor::from_vec(theta, var.shape(), var.device())?)?;
-        }
-        Ok(())
+        update_each(&mut self.vars, grads, "Adadelta", |th, g, eg, ed| {
+            *eg = rho * *eg + (1.0 - rho) * g * g;
+            let delta = -((*ed + eps).sqrt() / (*eg + eps).sqrt()) * g;
+            *ed = rho * *ed + (1.0 - rho) * delta * delta;
+            *th += lr * delta;
+        })
     }
+}
+
+/// A variable with two per-value buffers: [`Adam`]'s moments, [`Adadelta`]'s averages.
+type Buffered = (Var, Vec<f32>, Vec<f32>);
+
+/// Each of `vars` (all `f32`) with its two buffers zeroed.
+fn with_two_buffers(vars: Vec<Var>, name: &str) -> Result<Vec<Buffered>> {
+    vars.into_iter()
+        .map(|var| {
+            if var.dtype() != DType::F32 {
+                bail!("{name}: variables must be f32, got {:?}", var.dtype())
+            }
+            let n = var.elem_count();
+            Ok((var, vec![0f32; n], vec![0f32; n]))
+        })
+        .collect()
+}
+
+/// Updates every variable that has a gradient in `grads`, value by value: `update(θ, g, a, b)` with
+/// the variable's two buffers.
+fn update_each(vars: &mut [Buffered], grads: &GradStore, name: &str, mut update: impl FnMut(&mut f32, f32, &mut f32, &mut f32)) -> Result<()> {
+    for (var, a, b) in vars {
+        let Some(g) = grads.get(var.as_tensor()) else { continue };
+        let g = g.flatten_all()?.to_vec1::<f32>()?;
+        let mut theta = var.as_tensor().flatten_all()?.to_vec1::<f32>()?;
+        if g.len() != theta.len() {
+            bail!("{name}: gradient of {} values for a variable of {}", g.len(), theta.len())
+        }
+        for (((th, &g), a), b) in theta.iter_mut().zip(&g).zip(a.iter_mut()).zip(b.iter_mut()) {
+            update(th, g, a, b);
+        }
+        var.set(&Tensor::from_vec(theta, var.shape(), var.device())?)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -48,18 +48,20 @@ pub struct Model {
     head_from: usize,
     /// Names of the head's layers with weights (their tensor prefixes).
     head: Vec<String>,
+    /// Every spec layer's name (`conv1`, `maxpool1`, `fc2`), from the summary.
+    names: Vec<String>,
 }
 
 impl Model {
     /// Checks `spec` and creates its variables in `vb` under the layers' names (`conv1`, `fc2`, …).
     pub fn new(spec: &ModelSpec, vb: VarBuilder) -> Result<Self> {
         let summary = spec.summary()?;
-        let rows = summary.layers.iter().filter(|r| r.kind != "flatten");
+        let rows: Vec<_> = summary.layers.iter().filter(|r| r.kind != "flatten").collect();
         let head_layer = head_start(&spec.layers);
         let mut shape = Shape::Map(1, IMAGE_SIDE, IMAGE_SIDE);
         let (mut blocks, mut head_from, mut head) = (Vec::with_capacity(spec.layers.len() + 1), 0, Vec::new());
         let mut layer_of = Vec::with_capacity(spec.layers.len() + 1);
-        for (i, (layer, row)) in spec.layers.iter().zip(rows).enumerate() {
+        for (i, (layer, row)) in spec.layers.iter().zip(&rows).enumerate() {
             if i >= head_layer && !row.tensors.is_empty() {
                 head.push(row.name.clone());
             }
@@ -98,12 +100,18 @@ impl Model {
             layer_of.push(Some(i));
             shape = row.output;
         }
-        Ok(Self { spec: spec.clone(), blocks, layer_of, head_from, head })
+        let names = rows.iter().map(|r| r.name.clone()).collect();
+        Ok(Self { spec: spec.clone(), blocks, layer_of, head_from, head, names })
     }
 
     /// The spec this network was built from.
     pub fn spec(&self) -> &ModelSpec {
         &self.spec
+    }
+
+    /// The name of spec layer `i` (its tensor prefix, or its kind and position).
+    pub fn layer_name(&self, i: usize) -> &str {
+        &self.names[i]
     }
 
     /// Names of the head's layers (the part trained when features are frozen).
@@ -120,14 +128,13 @@ impl Model {
         let mut xs = xs.clone();
         for (block, at) in self.blocks.iter().zip(&self.layer_of) {
             if let (Block::Conv { conv, pad, act, pool: true }, Some(i)) = (block, at) {
-                let conv = Block::Conv { conv: conv.clone(), pad: *pad, act: *act, pool: false };
-                xs = run(std::slice::from_ref(&conv), &xs, &mut pass)?;
+                xs = conv_forward(conv, *pad, *act, false, &xs)?;
                 out.push((*i, xs.clone()));
                 xs = ops::max_pool2x2(&xs)?;
                 out.push((i + 1, xs.clone()));
                 continue;
             }
-            xs = run(std::slice::from_ref(block), &xs, &mut pass)?;
+            xs = block.forward(&xs, &mut pass)?;
             if let (Some(i), false) = (at, matches!(block, Block::Dropout(_))) {
                 out.push((*i, xs.clone()));
             }
@@ -156,38 +163,44 @@ impl Model {
 
 /// The blocks in order on `xs`.
 fn run(blocks: &[Block], xs: &Tensor, pass: &mut Pass) -> Result<Tensor> {
-    let mut xs = xs.clone();
-    for block in blocks {
-        xs = match block {
-            Block::Conv { conv, pad, act, pool } => {
-                // (B, Cin, H, W) → (B, Cin, H + 2·pad, W + 2·pad)
-                let padded = if *pad > 0 { xs.pad_with_zeros(2, *pad, *pad)?.pad_with_zeros(3, *pad, *pad)? } else { xs };
-                let Some(bias) = conv.bias() else { bail!("convolution layers have a bias") };
-                // → (B, Cout, OH, OW), or (B, Cout, OH/2, OW/2) pooled
-                if *pool {
-                    ops::conv2d_pool2x2(&padded, conv.weight(), bias, *act)?
-                } else {
-                    ops::conv2d(&padded, conv.weight(), bias, *act)?
-                }
-            }
-            Block::Pool => ops::max_pool2x2(&xs)?, // (B, C, H, W) → (B, C, H/2, W/2)
-            Block::Flatten => xs.flatten_from(1)?, // (B, C, H, W) → (B, C·H·W)
+    blocks.iter().try_fold(xs.clone(), |xs, block| block.forward(&xs, pass))
+}
+
+impl Block {
+    /// This block on `xs`.
+    fn forward(&self, xs: &Tensor, pass: &mut Pass) -> Result<Tensor> {
+        match self {
+            Block::Conv { conv, pad, act, pool } => conv_forward(conv, *pad, *act, *pool, xs),
+            Block::Pool => ops::max_pool2x2(xs),  // (B, C, H, W) → (B, C, H/2, W/2)
+            Block::Flatten => xs.flatten_from(1), // (B, C, H, W) → (B, C·H·W)
             Block::Dense { layer, act } => {
                 let Some(bias) = layer.bias() else { bail!("dense layers have a bias") };
-                ops::linear(&xs, layer.weight(), bias, *act)? // (B, in) → (B, units)
+                ops::linear(xs, layer.weight(), bias, *act) // (B, in) → (B, units)
             }
-            Block::Dropout(p) => pass.dropout(&xs, *p)?,
+            Block::Dropout(p) => pass.dropout(xs, *p),
             Block::BatchNorm { bn, relu } => {
-                let ys = bn.forward_t(&xs, pass.is_train())?;
+                let ys = bn.forward_t(xs, pass.is_train())?;
                 if *relu {
-                    ops::relu(&ys)?
+                    ops::relu(&ys)
                 } else {
-                    ys
+                    Ok(ys)
                 }
             }
-        };
+        }
     }
-    Ok(xs)
+}
+
+/// `act(conv(pad(xs)) + b)`, 2×2-max-pooled when `pool`.
+fn conv_forward(conv: &Conv2d, pad: usize, act: Activation, pool: bool, xs: &Tensor) -> Result<Tensor> {
+    // (B, Cin, H, W) → (B, Cin, H + 2·pad, W + 2·pad)
+    let padded = if pad > 0 { xs.pad_with_zeros(2, pad, pad)?.pad_with_zeros(3, pad, pad)? } else { xs.clone() };
+    let Some(bias) = conv.bias() else { bail!("convolution layers have a bias") };
+    // → (B, Cout, OH, OW), or (B, Cout, OH/2, OW/2) pooled
+    if pool {
+        ops::conv2d_pool2x2(&padded, conv.weight(), bias, act)
+    } else {
+        ops::conv2d(&padded, conv.weight(), bias, act)
+    }
 }
 
 /// Index of the head's first layer in `layers` (see the [module docs](self)); `layers.len()` never,

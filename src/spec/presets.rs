@@ -35,6 +35,11 @@ impl ModelKind {
     /// Every preset, smallest network first.
     pub const PRESETS: [ModelKind; 5] = [ModelKind::MlpPlain, ModelKind::Mlp, ModelKind::Cnn, ModelKind::KerasCnn, ModelKind::CnnLarge];
 
+    /// The presets' names, comma-separated, for messages.
+    pub fn preset_names() -> String {
+        ModelKind::PRESETS.map(|k| k.name()).join(", ")
+    }
+
     /// The name used on the command line, in the UI and in weights files.
     pub fn name(self) -> &'static str {
         match self {
@@ -59,10 +64,7 @@ impl FromStr for ModelKind {
     fn from_str(s: &str) -> Result<Self> {
         match ModelKind::PRESETS.iter().chain([&ModelKind::Custom]).find(|k| k.name() == s) {
             Some(k) => Ok(*k),
-            None => {
-                let names: Vec<&str> = ModelKind::PRESETS.iter().map(|k| k.name()).collect();
-                bail!("unknown model '{s}' (expected {} or custom)", names.join(", "))
-            }
+            None => bail!("unknown model '{s}' (expected {} or custom)", ModelKind::preset_names()),
         }
     }
 }

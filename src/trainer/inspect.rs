@@ -36,13 +36,13 @@ impl Trainer {
         if image.len() != IMAGE_PIXELS {
             bail!("inspect takes one 28×28 image ({IMAGE_PIXELS} bytes), got {} bytes", image.len())
         }
-        let rows: Vec<_> = self.model.spec().summary()?.layers.into_iter().filter(|r| r.kind != "flatten").collect();
         let outputs = self.model.layer_outputs(&images_to_tensor(image, &self.device)?)?;
         let layers = outputs
             .into_iter()
             .map(|(i, t)| {
                 let t = t.squeeze(0)?; // (1, ...) → (...)
-                Ok(LayerView { name: rows[i].name.clone(), kind: rows[i].kind, shape: t.dims().to_vec(), values: t.flatten_all()?.to_vec1()? })
+                let (name, kind) = (self.model.layer_name(i).to_string(), self.model.spec().layers[i].kind());
+                Ok(LayerView { name, kind, shape: t.dims().to_vec(), values: t.flatten_all()?.to_vec1()? })
             })
             .collect::<Result<Vec<_>>>()?;
         let filters = match self.model.first_filters() {

@@ -1,7 +1,7 @@
 //! Free functions: IDX parsing, drawing preprocessing, the canvas verdict, and what the build
 //! can do with the core's defaults and limits.
 
-use super::{bytes_arg, f32_arg, js_err, to_js, MAX_ARG_BYTES};
+use super::{bytes_arg, f32_arg, js_err, js_object, to_js, MAX_ARG_BYTES};
 use crate::config::{ModelKind, TrainConfig};
 use crate::finetune::FineTuneConfig;
 use crate::idx::{parse_idx as parse_idx_core, IdxKind};
@@ -20,15 +20,16 @@ pub fn parse_idx(#[wasm_bindgen(unchecked_param_type = "Uint8Array")] bytes: JsV
             ("labels", 0, 0)
         }
     };
-    let out = js_sys::Object::new();
-    let set = |k: &str, v: JsValue| js_sys::Reflect::set(&out, &k.into(), &v).map(|_| ());
-    set("kind", kind.into())
-        .and(set("count", (idx.count() as u32).into()))
-        .and(set("rows", (rows as u32).into()))
-        .and(set("cols", (cols as u32).into()))
-        .and(set("data", js_sys::Uint8Array::from(idx.data.as_slice()).into()))
-        .map_err(|_| js_err("could not build the IDX object"))?;
-    Ok(out.into())
+    js_object(
+        "IDX",
+        [
+            ("kind", kind.into()),
+            ("count", (idx.count() as u32).into()),
+            ("rows", (rows as u32).into()),
+            ("cols", (cols as u32).into()),
+            ("data", js_sys::Uint8Array::from(idx.data.as_slice()).into()),
+        ],
+    )
 }
 
 /// A canvas buffer (grayscale or RGBA, any size) to 784 MNIST-style bytes; `undefined` if empty.

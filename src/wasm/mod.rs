@@ -116,6 +116,16 @@ pub(crate) fn parse_object<T: serde::de::DeserializeOwned + Default>(config: &Js
     serde_json::from_str(&json).map_err(|e| js_err(format!("invalid {what}: {e}")))
 }
 
+/// A plain JS object of `fields`, for values serde cannot give (typed arrays); `what` names it in the
+/// error.
+pub(crate) fn js_object<'a>(what: &str, fields: impl IntoIterator<Item = (&'a str, JsValue)>) -> Result<JsValue, JsError> {
+    let out = js_sys::Object::new();
+    for (key, value) in fields {
+        js_sys::Reflect::set(&out, &key.into(), &value).map_err(|_| js_err(format!("could not build the {what} object")))?;
+    }
+    Ok(out.into())
+}
+
 pub(crate) fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsError> {
     value.serialize(&serde_wasm_bindgen::Serializer::json_compatible()).map_err(js_err)
 }

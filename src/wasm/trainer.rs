@@ -1,6 +1,6 @@
 //! The `Trainer` binding: a model with its optimizer, wrapping the core's `Trainer`.
 
-use super::{bytes_arg, f32_arg, js_err, parse_config, to_js, MAX_ARG_BYTES, MAX_FLAT_VALUES};
+use super::{bytes_arg, f32_arg, js_err, js_object, parse_config, to_js, MAX_ARG_BYTES, MAX_FLAT_VALUES};
 use wasm_bindgen::prelude::*;
 
 /// A model with its optimizer: trains on batches, evaluates, predicts, saves and loads weights.
@@ -59,12 +59,8 @@ impl Trainer {
         }
         let (images, labels) = (bytes_arg(&images, "images", MAX_ARG_BYTES)?, bytes_arg(&labels, "labels", MAX_ARG_BYTES)?);
         let g = self.inner.gradients(&images, &labels, stream as u64).map_err(js_err)?;
-        let out = js_sys::Object::new();
         let values = js_sys::Float32Array::from(g.values.as_slice());
-        for (key, value) in [("loss", JsValue::from(g.loss)), ("correct", g.correct.into()), ("count", g.count.into()), ("values", values.into())] {
-            js_sys::Reflect::set(&out, &key.into(), &value).map_err(|_| js_err("could not build the gradient object"))?;
-        }
-        Ok(out.into())
+        js_object("gradient", [("loss", JsValue::from(g.loss)), ("correct", g.correct.into()), ("count", g.count.into()), ("values", values.into())])
     }
 
     /// One optimizer step from a combined gradient (a `Float32Array` of `parameterCount` values) and
@@ -111,28 +107,16 @@ impl Trainer {
     pub fn inspect(&self, #[wasm_bindgen(unchecked_param_type = "Uint8Array")] image: JsValue) -> Result<JsValue, JsError> {
         let seen = self.inner.inspect(&bytes_arg(&image, "image", MAX_ARG_BYTES)?).map_err(js_err)?;
         let view = |v: &crate::trainer::LayerView| -> Result<JsValue, JsError> {
-            let out = js_sys::Object::new();
             let shape: js_sys::Array = v.shape.iter().map(|&d| JsValue::from(d as u32)).collect();
-            for (key, value) in [
-                ("name", JsValue::from(v.name.as_str())),
-                ("kind", v.kind.into()),
-                ("shape", shape.into()),
-                ("values", js_sys::Float32Array::from(v.values.as_slice()).into()),
-            ] {
-                js_sys::Reflect::set(&out, &key.into(), &value).map_err(|_| js_err("could not build the inspection object"))?;
-            }
-            Ok(out.into())
+            let values = js_sys::Float32Array::from(v.values.as_slice());
+            js_object("inspection", [("name", JsValue::from(v.name.as_str())), ("kind", v.kind.into()), ("shape", shape.into()), ("values", values.into())])
         };
         let layers = seen.layers.iter().map(view).collect::<Result<js_sys::Array, _>>()?;
         let filters = match &seen.filters {
             Some(f) => view(f)?,
             None => JsValue::NULL,
         };
-        let out = js_sys::Object::new();
-        js_sys::Reflect::set(&out, &"layers".into(), &layers)
-            .and_then(|_| js_sys::Reflect::set(&out, &"filters".into(), &filters))
-            .map_err(|_| js_err("could not build the inspection object"))?;
-        Ok(out.into())
+        js_object("inspection", [("layers", layers.into()), ("filters", filters)])
     }
 
     /// Softmax probabilities, N×10.

@@ -12,19 +12,15 @@ pub fn read_spec(path: &Path) -> Result<ModelSpec> {
     Ok(spec)
 }
 
-fn preset_names() -> String {
-    ModelKind::PRESETS.map(|k| k.name()).join(", ")
-}
-
 /// Prints the summary of preset `model` or of the spec in `spec_file` (JSON with `json`).
 pub fn summary(model: Option<&str>, spec_file: Option<&Path>, json: bool) -> Result<()> {
     let (name, spec) = match (model, spec_file) {
         (Some(name), None) => match name.parse().ok().and_then(preset) {
             Some(spec) => (name.to_string(), spec),
-            None => bail!("no preset called \"{name}\" (presets: {})", preset_names()),
+            None => bail!("no preset called \"{name}\" (presets: {})", ModelKind::preset_names()),
         },
         (None, Some(path)) => (path.display().to_string(), read_spec(path)?),
-        _ => bail!("give either --model NAME ({}) or --spec FILE", preset_names()),
+        _ => bail!("give either --model NAME ({}) or --spec FILE", ModelKind::preset_names()),
     };
     let summary = spec.summary()?;
     if json {
