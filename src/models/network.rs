@@ -114,6 +114,11 @@ impl Model {
         &self.names[i]
     }
 
+    /// Whether any layer is a batch normalisation (whose training pass needs the whole batch).
+    pub fn has_batch_norm(&self) -> bool {
+        self.blocks.iter().any(|b| matches!(b, Block::BatchNorm { .. }))
+    }
+
     /// Names of the head's layers (the part trained when features are frozen).
     pub fn head_layers(&self) -> &[String] {
         &self.head

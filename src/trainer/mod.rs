@@ -3,10 +3,13 @@
 //!
 //! Every method validates its input before touching the model, so a bad call returns an error and
 //! leaves weights, optimizer state and counters as they were. Data-parallel training (a shard's
-//! gradient, a combined step, mirroring weights) is in [`parallel`].
+//! gradient, a combined step, mirroring weights) is in [`parallel`]; natively, every step also runs
+//! its batch as parallel shards (`shards`).
 
 mod inspect;
 mod parallel;
+#[cfg(not(target_arch = "wasm32"))]
+mod shards;
 
 pub use inspect::{Inspection, LayerView};
 pub use parallel::ShardGradients;
@@ -114,13 +117,23 @@ impl Trainer {
 
     fn step(&mut self, images: &[u8], labels: &[u8], augment: bool) -> Result<StepStats> {
         let n = self.check_batch(images)?;
-        let (logits, loss, loss_value) = training_loss(&self.model, augment, self.frozen, &self.device, images, labels, n, &mut self.rng)?;
+        #[cfg(not(target_arch = "wasm32"))]
+        let sharded = shards::sharded_step(&self.varmap, &self.model, augment, self.frozen, &self.device, images, labels, n, &mut self.rng)?;
+        #[cfg(target_arch = "wasm32")]
+        let sharded = None;
+        let (loss_value, accuracy, grads) = match sharded {
+            Some(step) => step,
+            None => {
+                let (logits, loss, loss_value) = training_loss(&self.model, augment, self.frozen, &self.device, images, labels, n, &mut self.rng)?;
+                let accuracy = batch_accuracy(&logits, labels)?;
+                let grads = if loss_value.is_finite() { loss.backward()? } else { Default::default() };
+                (loss_value, accuracy, grads)
+            }
+        };
         if !loss_value.is_finite() {
             return self.diverged(loss_value);
         }
-        let accuracy = batch_accuracy(&logits, labels)?;
         self.last_good = snapshot(&self.varmap)?;
-        let grads = loss.backward()?;
         self.optimizer.step(&grads)?;
         self.steps += 1;
         Ok(StepStats { loss: loss_value, accuracy })

@@ -6,9 +6,9 @@ use inkling::{ModelKind, TrainConfig, Trainer};
 use serde_json::json;
 use std::time::Instant;
 
-pub fn bench(model: ModelKind, batch_size: usize, seconds: f64, json: bool) -> Result<()> {
+pub fn bench(model: ModelKind, batch_size: usize, seconds: f64, augment: bool, json: bool) -> Result<()> {
     let data = synthetic_digits(batch_size.max(256) * 4, 7);
-    let mut trainer = Trainer::new(TrainConfig { model, batch_size, ..TrainConfig::default() })?;
+    let mut trainer = Trainer::new(TrainConfig { model, batch_size, augment, ..TrainConfig::default() })?;
     let batch: Vec<usize> = (0..batch_size).collect();
     let (images, labels) = data.gather(&batch);
     trainer.train_batch(&images, &labels)?; // warm-up
@@ -29,11 +29,12 @@ pub fn bench(model: ModelKind, batch_size: usize, seconds: f64, json: bool) -> R
     if json {
         println!(
             "{}",
-            json!({"model": model.name(), "batch_size": batch_size, "train_samples_per_s": train_per_s, "inference_samples_per_s_b256": infer_per_s, "threads": threads, "target": "native"})
+            json!({"model": model.name(), "batch_size": batch_size, "augment": augment, "train_samples_per_s": train_per_s, "inference_samples_per_s_b256": infer_per_s, "threads": threads, "target": "native"})
         );
     } else {
         println!(
-            "{model} native, {threads} threads: training {train_per_s:.0} samples/s (batch {batch_size}), inference {infer_per_s:.0} samples/s (batch 256)"
+            "{model} native, {threads} threads: training {train_per_s:.0} samples/s (batch {batch_size}{}), inference {infer_per_s:.0} samples/s (batch 256)",
+            if augment { "" } else { ", augmentation off" }
         );
     }
     Ok(())

@@ -4,7 +4,7 @@
 //! inkling train --data DIR [--model cnn] [--epochs 3] [--batch-size 64] [--lr 0.003] [--lr-decay 0.25] [--optimizer adam|adamw|sgd|adadelta]
 //!               [--seed 1] [--limit N] [--no-augment] [--out model.safetensors] [--json]
 //! inkling eval  --weights FILE --data DIR [--json]
-//! inkling bench [--model cnn] [--batch-size 64] [--seconds 10] [--json]
+//! inkling bench [--model cnn] [--batch-size 64] [--seconds 10] [--no-augment] [--json]
 //! inkling finetune --weights FILE --digits DIR_OR_IDX [--data DIR] [--steps 300] [--lr 0.0006]
 //!               [--out tuned.safetensors] [--json]
 //! inkling quality --weights FILE --data DIR [--count 10000] [--split test|validation] [--json]
@@ -151,6 +151,9 @@ enum Command {
         batch_size: usize,
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
+        /// Time the steps without the canvas-like augmentation (as peers that do not augment train).
+        #[arg(long)]
+        no_augment: bool,
         #[arg(long)]
         json: bool,
     },
@@ -186,7 +189,7 @@ fn run(cli: Cli) -> Result<()> {
             train(config, &data, limit, out, json)
         }
         Command::Eval { weights, data, json } => eval(&weights, &data, json),
-        Command::Bench { model, batch_size, seconds, json } => bench(model, batch_size, seconds, json),
+        Command::Bench { model, batch_size, seconds, no_augment, json } => bench(model, batch_size, seconds, !no_augment, json),
         Command::Finetune { weights, digits, data, steps, lr, head_only, seed, out, json } => {
             let config = FineTuneConfig { steps, learning_rate: lr, head_only, seed, ..FineTuneConfig::default() };
             finetune(&weights, &digits, data.as_deref(), config, out, json)
