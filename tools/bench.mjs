@@ -23,6 +23,10 @@
 //                on a separate, labelled line. Natively, `inkling train --epochs 1` with the same seed.
 //   native     `inkling bench --model M --batch-size B --seconds 2*S --json` (release build; the CLI
 //              spends half of its time training, half on B=256 inference) for each model/batch.
+//   peers      (--peers) the same cnn B=64 trained by TensorFlow.js and jax-js (wasm backends) in the same
+//              Chromium, and by TensorFlow on the CPU natively when a Python with tensorflow is found
+//              (`node tools/bench/tf-cpu.mjs --setup` installs one from PyPI into .venv-peers); then
+//              Inkling's samples/s over the best peer's, like for like (tools/bench/peers.mjs).
 //   static     threads and SIMD (buildInfo()), .wasm size raw and gzipped (level 9), and the count
 //              of SIMD (0xFD-prefixed) instructions in the shipped .wasm (tools/wasm-simd.mjs).
 //
@@ -39,6 +43,8 @@
 //   npm run bench -- --epoch --docs        the same, and write the table into docs/performance.md
 //   npm run bench -- --run '{"model":"keras-cnn","optimizer":"adadelta","learningRate":1,"batchSize":128,
 //                    "epochs":12,"lrDecay":1,"augment":false}'   the epoch run with these settings instead
+//   npm run bench -- --peers               everything, the epoch run, the peers and the ratios to them
+//   npm run bench -- --peers --models cnn --batches 64   the same, only the cnn at B=64
 //   npm run bench -- --quality             drawn-digit accuracy and the fine-tune benchmark (MNIST_DIR)
 //   npm run bench -- --quality --weights W  the same for another weights file
 //   env: CHROMIUM (default /usr/bin/chromium); BENCH_DEBUG=1 prints the bench page's console
@@ -47,9 +53,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { browserBench } from './bench/browser.mjs';
+import { OUT_DIR as DATA_DIR } from './data.mjs';
 import { nativeBench } from './bench/native.mjs';
+import { peerRatios, peersBench } from './bench/peers.mjs';
 import { PRETRAINED, qualityBench } from './bench/quality.mjs';
-import { buildTable, machineInfo, machineLine, replaceResults, resultsBlock, staticFacts } from './bench/report.mjs';
+import { buildTable, machineInfo, machineLine, PEERS_MARKERS, replaceResults, resultsBlock, staticFacts } from './bench/report.mjs';
 import { buildIfNeeded, RESULTS, SITE } from './bench/site.mjs';
 import { banner, formatDuration, isMain, logger, main, ROOT } from './lib.mjs';
 
@@ -62,6 +70,7 @@ if (isMain(import.meta.url)) main('bench', async () => {
     options: {
       seconds: { type: 'string', default: '5' },
       epoch: { type: 'boolean', default: false },
+      peers: { type: 'boolean', default: false },
       run: { type: 'string' },
       'no-build': { type: 'boolean', default: false },
       'no-native': { type: 'boolean', default: false },
@@ -82,6 +91,7 @@ if (isMain(import.meta.url)) main('bench', async () => {
   const batches = values.batches.split(',').map(Number);
   if (batches.some((b) => !(b >= 1 && b <= 1024))) throw new Error('--batches: numbers in 1..1024');
   const latencyCount = Number(values.latency);
+  if (values.peers) values.epoch = true; // the time to 99 % belongs to the peers' table
   let runConfig;
   if (values.run) {
     try {
@@ -107,7 +117,11 @@ if (isMain(import.meta.url)) main('bench', async () => {
   await browserBench({ seconds, models, batches, epoch: values.epoch, runConfig, latencyCount, results });
   // Candle's CPU threads come from rayon; on a small, shared machine 1 thread can beat 2.
   if (values['native-threads']) process.env.RAYON_NUM_THREADS = values['native-threads'];
-  if (!values['no-native']) await nativeBench({ seconds, models, batches, epoch: values.epoch, results });
+  if (!values['no-native']) await nativeBench({ seconds, models, batches, epoch: values.epoch, plain: values.peers, results });
+  if (values.peers) {
+    await peersBench({ seconds, results, mnistDir: DATA_DIR });
+    for (const r of peerRatios(results)) results.push(r);
+  }
 
   const table = buildTable(results);
   banner(`results (${formatDuration(Date.now() - t0)})`);
@@ -128,7 +142,7 @@ if (isMain(import.meta.url)) main('bench', async () => {
   log.ok(`wrote ${relative(ROOT, join(RESULTS, 'latest.json'))} and ${relative(ROOT, join(RESULTS, 'latest.md'))}`);
   if (values.docs) {
     const doc = join(ROOT, 'docs', 'performance.md');
-    writeFileSync(doc, replaceResults(readFileSync(doc, 'utf8'), block));
+    writeFileSync(doc, replaceResults(readFileSync(doc, 'utf8'), block, ...(values.peers ? [PEERS_MARKERS] : [])));
     log.ok(`wrote the results into ${relative(ROOT, doc)}`);
   }
   return 0;

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DOCS_BEGIN, DOCS_END, buildTable, markdownTable, median, percentile, replaceResults, resultsBlock } from '../../tools/bench/report.mjs';
+import { peerRatios } from '../../tools/bench/peers.mjs';
 import { probeFreeHeap, runOptions, verdict } from '../../tools/soak.mjs';
 
 test('median and nearest-rank percentile', () => {
@@ -39,6 +40,32 @@ test('a --run epoch run is reported by its own settings, not as the default cnn 
   assert.match(table, /one epoch keras-cnn B=128 \(55,000 MNIST images\)/);
   assert.match(table, /start → 99\.0 % test accuracy, the keras-cnn run \(MNIST\)/);
   assert.doesNotMatch(table, /default cnn run/);
+});
+
+test('peer ratios: like for like (augmentation off) over the fastest peer of each target', () => {
+  const list = [
+    { bench: 'build-info', workers: 2 },
+    { bench: 'train', target: 'wasm', model: 'cnn', batch: 64, workers: 2, samplesPerSec: 2500 },
+    { bench: 'train-plain', target: 'wasm', model: 'cnn', batch: 64, workers: 2, samplesPerSec: 3000 },
+    { bench: 'train-plain', target: 'wasm', model: 'cnn', batch: 64, workers: 1, samplesPerSec: 2000 },
+    { bench: 'train-plain', target: 'native', model: 'cnn', batch: 64, threads: 2, samplesPerSec: 6000 },
+    { bench: 'peer', target: 'wasm', peer: 'tensorflow.js', version: '4.22.0', backend: 'wasm (1 thread)', variant: 'op API', batch: 64, samplesPerSec: 150 },
+    { bench: 'peer', target: 'wasm', peer: 'tensorflow.js', version: '4.22.0', backend: 'wasm (2 threads)', variant: 'op API', batch: 64, samplesPerSec: 200 },
+    { bench: 'peer', target: 'wasm', peer: 'jax-js', version: '0.1.25', backend: 'wasm', variant: 'im2col', batch: 64, samplesPerSec: 100 },
+    { bench: 'peer', target: 'native', peer: 'tensorflow-cpu', version: '2.21.0', how: 'tf.function', batch: 64, samplesPerSec: 2400 },
+  ];
+  const ratios = peerRatios({ list });
+  assert.deepEqual(ratios.map((r) => [r.target, r.workers ?? r.threads, r.peer, r.ratio]), [
+    ['wasm', 1, 'tensorflow.js wasm (2 threads)', 10],
+    ['wasm', 2, 'tensorflow.js wasm (2 threads)', 15],
+    ['native', 2, 'tensorflow-cpu 2.21.0', 2.5],
+  ]);
+  const table = buildTable({ list: [...list, ...ratios] });
+  assert.match(table, /Inkling ÷ best peer, cnn B=64, augmentation off +\| +15\.0× \| +10\.0× \| +2\.5× \|/);
+  assert.match(table, /peer: jax-js 0\.1\.25, cnn B=64, wasm +\| +100 \|/);
+  assert.match(table, /peer: tensorflow-cpu 2\.21\.0, cnn B=64, CPU .*\| +2,400 \| +samples\/s \(tf\.function\)/);
+  // No peer measured (no Python with TensorFlow, say): no ratio for that target, nothing made up.
+  assert.deepEqual(peerRatios({ list: list.filter((r) => r.target !== 'native' || r.bench !== 'peer') }).map((r) => r.target), ['wasm', 'wasm']);
 });
 
 test('the docs results block names machine, commit, date and command, and replaces only what is between the markers', () => {

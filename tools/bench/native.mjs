@@ -7,7 +7,7 @@ import { fmt } from './report.mjs';
 
 const log = logger('bench');
 
-export async function nativeBench({ seconds, models, batches, epoch, results }) {
+export async function nativeBench({ seconds, models, batches, epoch, plain = false, results }) {
   banner('native: inkling bench (release)');
   await run('cargo', ['build', '--release', '--quiet', '--bin', 'inkling']);
   const bin = join(ROOT, 'target', 'release', 'inkling');
@@ -21,19 +21,24 @@ export async function nativeBench({ seconds, models, batches, epoch, results }) 
       log(`inkling train --epochs 1: ${first.seconds.toFixed(1)} s, test accuracy ${(end.test_accuracy * 100).toFixed(2)} %`);
     } else log.warn(`inkling train --epochs 1 failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
   }
-  for (const model of models) {
-    for (const batch of batches) {
-      // `cargo run --release -- bench ...` without cargo's per-call overhead: the binary it just built.
-      const r = capture(bin, ['bench', '--model', model, '--batch-size', String(batch), '--seconds', String(seconds * 2), '--json']);
-      const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-      if (!r.ok || !line) {
-        log.warn(`native ${model} B=${batch} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
-        continue;
-      }
-      const j = JSON.parse(line);
-      results.push({ bench: 'train', target: 'native', model, batch, samplesPerSec: j.train_samples_per_s, threads: j.threads });
-      if (batch === batches[batches.length - 1]) results.push({ bench: 'infer', target: 'native', model, batch: 256, samplesPerSec: j.inference_samples_per_s_b256, threads: j.threads });
-      log(`${model.padEnd(9)} B=${String(batch).padEnd(3)} ${fmt(j.train_samples_per_s)} samples/s, inference ${fmt(j.inference_samples_per_s_b256)} samples/s (${j.threads} threads)`);
+  // The peers' like-for-like figure first (cnn B=64 without augmentation), then every model and batch.
+  const runs = [...(plain ? [{ model: 'cnn', batch: 64, plain: true }] : []), ...models.flatMap((model) => batches.map((batch) => ({ model, batch })))];
+  for (const { model, batch, plain: off } of runs) {
+    // `cargo run --release -- bench ...` without cargo's per-call overhead: the binary it just built.
+    const r = capture(bin, ['bench', '--model', model, '--batch-size', String(batch), '--seconds', String(seconds * 2), '--json', ...(off ? ['--no-augment'] : [])]);
+    const line = r.stdout.trim().split('\n').reverse().find((l) => l.startsWith('{'));
+    if (!r.ok || !line) {
+      log.warn(`native ${model} B=${batch} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+      continue;
     }
+    const j = JSON.parse(line);
+    if (off) {
+      results.push({ bench: 'train-plain', target: 'native', model, batch, samplesPerSec: j.train_samples_per_s, threads: j.threads });
+      log(`${model.padEnd(9)} B=${String(batch).padEnd(3)} augmentation off: ${fmt(j.train_samples_per_s)} samples/s (${j.threads} threads)`);
+      continue;
+    }
+    results.push({ bench: 'train', target: 'native', model, batch, samplesPerSec: j.train_samples_per_s, threads: j.threads });
+    if (batch === batches[batches.length - 1]) results.push({ bench: 'infer', target: 'native', model, batch: 256, samplesPerSec: j.inference_samples_per_s_b256, threads: j.threads });
+    log(`${model.padEnd(9)} B=${String(batch).padEnd(3)} ${fmt(j.train_samples_per_s)} samples/s, inference ${fmt(j.inference_samples_per_s_b256)} samples/s (${j.threads} threads)`);
   }
 }

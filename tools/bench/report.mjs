@@ -87,6 +87,21 @@ export function buildTable(results) {
       rows.push([`train ${model} B=64, augmentation off`, fmt(plainAll?.samplesPerSec), fmt(plainOne?.samplesPerSec), '', `samples/s (with it on, the speed is${ratio} of this)`]);
     }
   }
+  const plainNative = find((r) => r.bench === 'train-plain' && r.target === 'native');
+  if (plainNative) rows.push([`train ${plainNative.model} B=${plainNative.batch}, augmentation off, native`, '', '', fmt(plainNative.samplesPerSec), 'samples/s (`inkling bench --no-augment`)']);
+  for (const r of L.filter((x) => x.bench === 'peer')) {
+    const cell = fmt(r.samplesPerSec);
+    rows.push([`peer: ${r.peer} ${r.version}, cnn B=${r.batch}, ${r.backend ?? 'CPU'}`, r.target === 'wasm' ? cell : '', '', r.target === 'native' ? cell : '', `samples/s (${r.variant ?? r.how})`]);
+  }
+  const ratios = L.filter((x) => x.bench === 'peer-ratio');
+  if (ratios.length) {
+    const cell = (pred) => {
+      const r = ratios.find(pred);
+      return r ? `${r.ratio.toFixed(1)}×` : '';
+    };
+    const peers = [...new Set(ratios.map((r) => `${r.target === 'wasm' ? 'browser' : 'native'}: ${r.peer}`))].join('; ');
+    rows.push(['Inkling ÷ best peer, cnn B=64, augmentation off', cell((r) => r.target === 'wasm' && r.workers === all), cell((r) => r.target === 'wasm' && r.workers === 1), cell((r) => r.target === 'native'), `samples/s ratio (${peers})`]);
+  }
   for (const model of models) {
     const n = find((r) => r.bench === 'infer' && r.target === 'native' && r.model === model);
     rows.push([`inference ${model} B=256, one batch at a time`, fmt(wasm('infer', model, undefined, all)?.samplesPerSec), fmt(wasm('infer', model, undefined, 1)?.samplesPerSec), fmt(n?.samplesPerSec), 'samples/s']);
@@ -130,6 +145,8 @@ export function buildTable(results) {
 /** The markers between which `npm run bench -- --docs` writes its results in docs/performance.md. */
 export const DOCS_BEGIN = '<!-- results: written by npm run bench -- --docs -->';
 export const DOCS_END = '<!-- /results -->';
+/** The markers of `npm run bench -- --peers --docs`'s block (the peers and the ratios to them). */
+export const PEERS_MARKERS = ['<!-- peers: written by npm run bench -- --peers --docs -->', '<!-- /peers -->'];
 
 /** A dated results block: the machine (with the commit), the data set, the command and the table. */
 export function resultsBlock({ machine, dataset, command, table }) {
@@ -143,11 +160,11 @@ export function resultsBlock({ machine, dataset, command, table }) {
 }
 
 /** `doc` with the text between the results markers replaced by `block`; throws when the markers are missing. */
-export function replaceResults(doc, block) {
-  const a = doc.indexOf(DOCS_BEGIN);
-  const b = doc.indexOf(DOCS_END);
-  if (a < 0 || b < a) throw new Error(`the results markers (${DOCS_BEGIN} … ${DOCS_END}) are missing`);
-  return `${doc.slice(0, a + DOCS_BEGIN.length)}\n${block}\n${doc.slice(b)}`;
+export function replaceResults(doc, block, [begin, end] = [DOCS_BEGIN, DOCS_END]) {
+  const a = doc.indexOf(begin);
+  const b = doc.indexOf(end);
+  if (a < 0 || b < a) throw new Error(`the results markers (${begin} … ${end}) are missing`);
+  return `${doc.slice(0, a + begin.length)}\n${block}\n${doc.slice(b)}`;
 }
 
 export function machineLine(m) {
