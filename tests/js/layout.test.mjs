@@ -46,7 +46,7 @@ test('no import circle among the www/ and tools/ modules', () => {
 
 test('only the page modules touch the DOM', () => {
   const DOM = /\b(document|window)\.|\bHTMLElement\b|\blocalStorage\b/;
-  const allowed = (f) => f.startsWith(normalize('www/app/')) || f === normalize('www/bench/bench.js');
+  const allowed = (f) => f.startsWith(normalize('www/app/')) || f === normalize('www/bench/bench.js') || f === normalize('www/bench/peers.js');
   const offenders = FILES.filter((f) => f.startsWith('www') && !allowed(f))
     .filter((f) => readFileSync(join(ROOT, f), 'utf8').split('\n').some((l) => !/^\s*(\/\/|\*)/.test(l) && DOM.test(l)));
   assert.deepEqual(offenders.map((f) => relative('.', f)), []);
