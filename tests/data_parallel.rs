@@ -156,3 +156,28 @@ fn a_diverged_shard_returns_no_gradient() {
     }
     panic!("the loss never diverged at lr 1000");
 }
+
+#[test]
+fn native_steps_run_as_parallel_shards_give_the_same_weights_on_any_thread_count() {
+    // Each step's batch runs as shards on rayon's threads; augmentation and dropout streams are drawn
+    // per shard in shard order, so 1 and 3 threads must agree to the bit (mlp: dropout; cnn: neither;
+    // cnn-large: batch norm, trained whole).
+    let data = synthetic_digits(64 * 3, 9);
+    for kind in [ModelKind::Mlp, ModelKind::Cnn, ModelKind::CnnLarge] {
+        let train = || {
+            let mut t = Trainer::new(TrainConfig { augment: true, ..TrainConfig::for_model(kind) }).unwrap();
+            let losses: Vec<f32> = (0..3)
+                .map(|step| {
+                    let (x, y) = data.gather(&(step * 64..(step + 1) * 64).collect::<Vec<_>>());
+                    t.train_batch(&x, &y).unwrap().loss
+                })
+                .collect();
+            (losses, t.flat_weights().unwrap())
+        };
+        let on = |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(train);
+        let ((loss1, w1), (loss3, w3)) = (on(1), on(3));
+        assert_eq!(loss1, loss3, "{kind}: losses differ between 1 and 3 threads");
+        assert!(w1 == w3, "{kind}: weights differ between 1 and 3 threads");
+        assert!(loss1[2] < loss1[0], "{kind}: the loss falls ({loss1:?})");
+    }
+}
