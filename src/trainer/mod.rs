@@ -117,14 +117,15 @@ impl Trainer {
 
     fn step(&mut self, images: &[u8], labels: &[u8], augment: bool) -> Result<StepStats> {
         let n = self.check_batch(images)?;
+        let pass = Pass { model: &self.model, augment, frozen: self.frozen, device: &self.device };
         #[cfg(not(target_arch = "wasm32"))]
-        let sharded = shards::sharded_step(&self.varmap, &self.model, augment, self.frozen, &self.device, images, labels, n, &mut self.rng)?;
+        let sharded = shards::sharded_step(&self.varmap, pass, images, labels, n, &mut self.rng)?;
         #[cfg(target_arch = "wasm32")]
         let sharded = None;
         let (loss_value, accuracy, grads) = match sharded {
             Some(step) => step,
             None => {
-                let (logits, loss, loss_value) = training_loss(&self.model, augment, self.frozen, &self.device, images, labels, n, &mut self.rng)?;
+                let (logits, loss, loss_value) = training_loss(pass, images, labels, n, &mut self.rng)?;
                 let accuracy = batch_accuracy(&logits, labels)?;
                 let grads = if loss_value.is_finite() { loss.backward()? } else { Default::default() };
                 (loss_value, accuracy, grads)
@@ -297,21 +298,23 @@ fn trainable(varmap: &VarMap, model: &Model, head_only: bool) -> Vec<Var> {
     named.into_iter().map(|(_, v)| v.clone()).collect()
 }
 
-/// The forward pass in training mode (head only when `frozen`; augmentation, when on, and dropout
-/// from `rng`) and the batch's mean
-/// cross-entropy: `(logits, loss, loss value)`. `n` is the image count, already checked. The
-/// trainer's parts come apart so that the model and the generator are borrowed separately.
-#[allow(clippy::too_many_arguments)]
-fn training_loss(
-    model: &Model,
+/// What a training forward pass reads of the trainer, borrowed apart from its generator (which the
+/// pass draws from mutably).
+#[derive(Clone, Copy)]
+struct Pass<'a> {
+    model: &'a Model,
+    /// Redraw the images with [`Augmentation::DRAWN`] first.
     augment: bool,
+    /// Train the head only.
     frozen: bool,
-    device: &Device,
-    images: &[u8],
-    labels: &[u8],
-    n: usize,
-    rng: &mut Rng,
-) -> Result<(Tensor, Tensor, f32)> {
+    device: &'a Device,
+}
+
+/// The forward pass in training mode (head only when `frozen`; augmentation, when on, and dropout
+/// from `rng`) and the batch's mean cross-entropy: `(logits, loss, loss value)`. `n` is the image
+/// count, already checked.
+fn training_loss(pass: Pass, images: &[u8], labels: &[u8], n: usize, rng: &mut Rng) -> Result<(Tensor, Tensor, f32)> {
+    let Pass { model, augment, frozen, device } = pass;
     let ys = labels_to_tensor(labels, n, device)?;
     let xs = if augment {
         let mut redrawn = images.to_vec();

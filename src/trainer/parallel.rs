@@ -3,7 +3,7 @@
 //! [`Trainer::apply_gradients`]; [`Trainer::flat_weights`] and [`Trainer::set_flat_weights`] mirror a
 //! model into another worker.
 
-use super::{batch_accuracy, snapshot, trainable, training_loss, Trainer};
+use super::{batch_accuracy, snapshot, trainable, training_loss, Pass, Trainer};
 use crate::rng::Rng;
 use candle_core::backprop::GradStore;
 use candle_core::{bail, Result, Tensor, Var};
@@ -36,7 +36,8 @@ impl Trainer {
     pub fn gradients(&mut self, images: &[u8], labels: &[u8], stream: u64) -> Result<ShardGradients> {
         let n = self.check_batch(images)?;
         let mut rng = Rng::derived(stream, "dropout/shard");
-        let (logits, loss, loss_value) = training_loss(&self.model, self.config.augment, self.frozen, &self.device, images, labels, n, &mut rng)?;
+        let (logits, loss, loss_value) =
+            training_loss(Pass { model: &self.model, augment: self.config.augment, frozen: self.frozen, device: &self.device }, images, labels, n, &mut rng)?;
         let correct = (batch_accuracy(&logits, labels)? * n as f32).round() as usize;
         if !loss_value.is_finite() {
             return Ok(ShardGradients { loss: loss_value, correct, count: n, values: Vec::new() });

@@ -12,11 +12,10 @@
 //! batch statistics would change what the layer computes, and two shards updating the running
 //! statistics at once would make the result depend on which finishes last.
 
-use super::{batch_accuracy, trainable, training_loss};
-use crate::models::Model;
+use super::{batch_accuracy, trainable, training_loss, Pass};
 use crate::rng::Rng;
 use candle_core::backprop::GradStore;
-use candle_core::{Device, Result};
+use candle_core::Result;
 use candle_nn::VarMap;
 use rayon::prelude::*;
 
@@ -30,19 +29,8 @@ const MIN_SHARD: usize = 8;
 /// parameter, from [`SHARDS`] passes run in parallel; `None` when the batch is to be trained whole
 /// (too small, or the model has batch normalisation). A shard with a loss that is not finite makes
 /// the batch's loss not finite (the caller then refuses the step) and no gradient is computed.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn sharded_step(
-    varmap: &VarMap,
-    model: &Model,
-    augment: bool,
-    frozen: bool,
-    device: &Device,
-    images: &[u8],
-    labels: &[u8],
-    n: usize,
-    rng: &mut Rng,
-) -> Result<Option<(f32, f32, GradStore)>> {
-    if n < SHARDS * MIN_SHARD || model.has_batch_norm() {
+pub(super) fn sharded_step(varmap: &VarMap, pass: Pass, images: &[u8], labels: &[u8], n: usize, rng: &mut Rng) -> Result<Option<(f32, f32, GradStore)>> {
+    if n < SHARDS * MIN_SHARD || pass.model.has_batch_norm() {
         return Ok(None);
     }
     // Shard k holds images [k·n/S, (k+1)·n/S): sizes differ by at most one.
@@ -54,7 +42,7 @@ pub(super) fn sharded_step(
         .map(|(&(a, b), stream)| {
             let mut shard_rng = Rng::new(stream);
             let labels = &labels[a..b];
-            let (logits, loss, loss_value) = training_loss(model, augment, frozen, device, &images[a * 784..b * 784], labels, b - a, &mut shard_rng)?;
+            let (logits, loss, loss_value) = training_loss(pass, &images[a * 784..b * 784], labels, b - a, &mut shard_rng)?;
             let accuracy = batch_accuracy(&logits, labels)?;
             let grads = if loss_value.is_finite() { Some(loss.backward()?) } else { None };
             Ok((loss_value, accuracy, grads))
@@ -74,7 +62,7 @@ pub(super) fn sharded_step(
     }
     let mut stores: Vec<(f64, GradStore)> = stores.into_iter().map(|(w, g)| (w, g.expect("a finite loss has a gradient"))).collect();
     // Σ_k (n_k / n) · g_k, in shard order, into the first shard's store.
-    for var in trainable(varmap, model, frozen) {
+    for var in trainable(varmap, pass.model, pass.frozen) {
         let mut sum = None;
         for (weight, grads) in &stores {
             let Some(g) = grads.get(var.as_tensor()) else { continue };
