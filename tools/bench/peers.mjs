@@ -23,6 +23,18 @@ const browserPeers = (cores) => [
   { peer: 'jax', params: {} },
 ];
 
+/** A peer page gets its warm-up and measuring time plus this long to load before it counts as hung. */
+const PEER_SLACK_MS = 120_000;
+
+/** `promise`, or a rejection naming `what` once `ms` have passed. */
+function within(promise, ms, what) {
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} gave no result within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 export async function peersBench({ seconds, batch = 64, mnistDir, results }) {
   banner(`peers in Chromium: the cnn B=${batch} (${seconds}s per configuration)`);
   const site = await serveStatic(SITE, { cacheAssets: true });
@@ -34,7 +46,9 @@ export async function peersBench({ seconds, batch = 64, mnistDir, results }) {
       try {
         await page.goto(new URL('www/bench/peers.html', site.url).href);
         await page.waitForFunction(() => window.peers);
-        const r = await page.evaluate(([name, p]) => window.peers.run(name, p), [peer, { ...params, batch, seconds }]);
+        const run = page.evaluate(([name, p]) => window.peers.run(name, p), [peer, { ...params, batch, seconds }]);
+        // A hung peer (a backend whose threads never start) is reported and skipped; closing its page ends it.
+        const r = await within(run, 3 * seconds * 1000 + PEER_SLACK_MS, `${peer} ${JSON.stringify(params)}`);
         results.push({ bench: 'peer', target: 'wasm', ...r });
         log(`${r.peer} ${r.version}, ${r.backend}, ${r.variant}: ${fmt(r.samplesPerSec)} samples/s (${r.steps} steps; loss ${r.firstLoss.toFixed(3)} -> ${r.lastLoss.toFixed(3)})`);
       } catch (err) {

@@ -14,8 +14,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { ROOT } from '../lib.mjs';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const SCRIPT = fileURLToPath(new URL('peer_tf.py', import.meta.url));
 const VENV = join(ROOT, '.venv-peers');
 const VENV_PYTHON = join(VENV, 'bin', 'python');
