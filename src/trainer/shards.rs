@@ -49,18 +49,20 @@ pub(super) fn sharded_step(varmap: &VarMap, pass: Pass, images: &[u8], labels: &
         })
         .collect();
     let (mut loss, mut correct, mut stores) = (0f32, 0f32, Vec::with_capacity(SHARDS));
-    for (pass, &(a, b)) in passes.into_iter().zip(&bounds) {
-        let (shard_loss, shard_accuracy, grads) = pass?;
+    for (shard, &(a, b)) in passes.into_iter().zip(&bounds) {
+        let (shard_loss, shard_accuracy, grads) = shard?;
         let weight = (b - a) as f32 / n as f32;
         loss += weight * shard_loss;
         correct += shard_accuracy * (b - a) as f32;
-        stores.push((weight as f64, grads));
+        // A shard without a gradient has a loss that is not finite, and so then has the batch.
+        if let Some(g) = grads {
+            stores.push((weight as f64, g));
+        }
     }
     let accuracy = correct / n as f32;
     if !loss.is_finite() {
         return Ok(Some((loss, accuracy, GradStore::default())));
     }
-    let mut stores: Vec<(f64, GradStore)> = stores.into_iter().map(|(w, g)| (w, g.expect("a finite loss has a gradient"))).collect();
     // Σ_k (n_k / n) · g_k, in shard order, into the first shard's store.
     for var in trainable(varmap, pass.model, pass.frozen) {
         let mut sum = None;
