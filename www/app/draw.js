@@ -38,7 +38,8 @@ export function clearPrediction() {
   clearInside();
 }
 
-const pct = (p) => formatPercent(p, p >= 0.995 ? 0 : 1);
+// One decimal, as the bars beside it show: a 99.7 % read is not "100 % sure".
+const pct = (p) => formatPercent(p, 1);
 
 let lastAnnounced = '';
 function showPrediction(r) {
