@@ -13,16 +13,12 @@
 //!    sub-samples, a solid stroke with an anti-aliased edge. Most such images are then framed by the
 //!    app's own preprocessing ([`frame_ink`]: box scaled to 20 px, centre of mass at the centre,
 //!    heavy strokes thinned), exactly as a drawing is; the rest keep their place and size.
-//!    Half of the framed ones are instead retraced as the app's pen draws: the digit's centre line
-//!    (its skeleton) painted with a round brush of one width, 2.2–4.2 px, which is what the pen
-//!    makes of a digit filling half to most of the canvas; MNIST's own strokes vary in width along
-//!    the line, the pen's never do.
 //!
 //! Each image draws from its own generator, seeded from the batch's, so a seed fixes every image
 //! whatever the thread count: the same run gives the same batches natively and in wasm. It works on
 //! raw bytes before normalisation (see [`crate::input`]).
 
-use crate::image::{bilinear, centre_line, morph, paint_strokes};
+use crate::image::{bilinear, morph};
 use crate::input::{IMAGE_PIXELS, IMAGE_SIDE};
 use crate::preprocess::frame_ink;
 use crate::rng::Rng;
@@ -51,15 +47,12 @@ pub struct Augmentation {
     pub binarize: f32,
     /// Probability that an image is left exactly as it is.
     pub keep: f32,
-    /// Of the canvas redraws, the share traced along the digit's centre line with a round brush
-    /// of one width, as the app's pen draws (the others keep the digit's own stroke shapes).
-    pub brush: f32,
 }
 
 impl Augmentation {
     /// The transforms that make MNIST look like the canvas's drawings. A third of the images look
-    /// like canvas drawings (half of those retraced by the pen) and most keep MNIST's soft strokes:
-    /// more canvas images read drawings no better and MNIST worse.
+    /// like canvas drawings and most keep MNIST's soft strokes: more canvas images read drawings no
+    /// better and MNIST worse.
     pub const DRAWN: Augmentation = Augmentation {
         rotation_deg: 12.0,
         shear: 0.3,
@@ -71,7 +64,6 @@ impl Augmentation {
         canvas: 0.35,
         binarize: 0.15,
         keep: 0.1,
-        brush: 0.5,
     };
 
     /// Transforms every image of a batch (N × 784 bytes) in place, drawing from `rng`.
@@ -100,8 +92,6 @@ impl Augmentation {
         let look = rng.next_f32();
         let (canvas, binarize) = (look < self.canvas, look >= self.canvas && look < self.canvas + self.binarize);
         let threshold = 255.0 * (0.15 + 0.35 * rng.next_f32());
-        let brush = rng.next_f32() < self.brush;
-        let brush_width = BRUSH_WIDTH.0 + (BRUSH_WIDTH.1 - BRUSH_WIDTH.0) * rng.next_f32();
         let mut sym = || 2.0 * rng.next_f32() - 1.0;
         let angle = self.rotation_deg.to_radians() * sym();
         let shear = self.shear * sym();
@@ -121,13 +111,6 @@ impl Augmentation {
             ink = morph(&ink, thicken, if thicken { amount } else { 0.5 * amount });
         }
         let warp = Affine::new(angle, shear, scale * aspect, scale / aspect, dx, dy);
-        if canvas && brush {
-            // The centre line of the warped digit traced by a round pen, at twice the resolution, framed.
-            if let Some(framed) = frame_ink(&retrace(&ink, &warp, brush_width), HARD_SIDE, HARD_SIDE) {
-                dst.copy_from_slice(&framed);
-                return;
-            }
-        }
         if canvas || binarize {
             // Hard strokes at twice the resolution, so that each output pixel covers four solid-or-
             // paper sub-samples: a solid stroke with an anti-aliased edge.
@@ -166,29 +149,6 @@ impl Augmentation {
 
 /// Side of the hard-stroke grid: two sub-samples per pixel each way.
 const HARD_SIDE: usize = 2 * IMAGE_SIDE;
-
-/// Brush widths of a retraced digit, in pixels of its 28×28 frame: the app's pen (a tenth of the
-/// canvas) on a digit that fills half to most of the canvas.
-const BRUSH_WIDTH: (f32, f32) = (2.2, 4.2);
-
-/// `ink` warped, then its centre line painted with a round brush `width` pixels wide on the
-/// twice-resolution grid (ink 0–255).
-fn retrace(ink: &[f32; IMAGE_PIXELS], warp: &Affine, width: f32) -> [f32; HARD_SIDE * HARD_SIDE] {
-    let mut mask = [false; IMAGE_PIXELS];
-    for y in 0..IMAGE_SIDE {
-        for x in 0..IMAGE_SIDE {
-            let (sx, sy) = warp.source(x as f32, y as f32);
-            mask[y * IMAGE_SIDE + x] = bilinear(ink, sx, sy) > 128.0;
-        }
-    }
-    // Twice the resolution, (56, 56): a width of w pixels is a radius of w sub-pixels.
-    let mut hard = [0f32; HARD_SIDE * HARD_SIDE];
-    paint_strokes(&mut hard, HARD_SIDE, &centre_line(&mask), 2.0, (0.0, 0.0), width);
-    for v in hard.iter_mut() {
-        *v *= 255.0;
-    }
-    hard
-}
 
 /// The inverse of "scale, shear, rotate about the centre, then shift": maps an output pixel to the
 /// source position it is sampled from.
