@@ -1,5 +1,6 @@
-//! Resampling, stroke-width change and brush strokes on one 28×28 image, shared by augmentation
-//! ([`crate::augment`]) and the drawn-digit sets ([`crate::drawn`]).
+//! Resampling and stroke-width change on one 28×28 image, shared by augmentation
+//! ([`crate::augment`]) and the drawn-digit sets ([`crate::drawn`]), and a digit's centre line traced
+//! by the app's round brush (the drawn sets' pen).
 //!
 //! Images here are `f32` grey levels on any scale (0–1 or 0–255), ink bright on a dark ground.
 
