@@ -28,7 +28,9 @@ export async function openPage(engine, { width = 1280, height = 1000, context: o
   } else if (engine === 'firefox') {
     if (initScript || Object.keys(options).length) throw new Error('context options and init scripts are Chromium-only here');
     const browser = await launchFirefox({ width, height });
-    opened = { page: await browser.newPage(), version: (await browser.version()).replace('firefox/', 'Firefox '), close: () => browser.close() };
+    const page = await browser.newPage();
+    retryWaits(page);
+    opened = { page, version: (await browser.version()).replace('firefox/', 'Firefox '), close: () => browser.close() };
   } else if (engine === 'webkit') {
     if (initScript || Object.keys(options).length) throw new Error('context options and init scripts are Chromium-only here');
     const webkit = await launchWebKit({ width, height });
@@ -41,3 +43,25 @@ export async function openPage(engine, { width = 1280, height = 1000, context: o
   opened.page.on('console', (msg) => ['error', 'warning', 'warn'].includes(msg.type()) && log(`console.${msg.type()}: ${msg.text()}`));
   return opened;
 }
+
+/**
+ * puppeteer's waitForSelector over WebDriver BiDi can fail at once, not by timing out, while the page
+ * is still starting (its realm replaced as the page's scripts and workers start). Such a failure is
+ * logged with its cause and the wait goes on, within the wait's own timeout; a timeout still fails.
+ */
+function retryWaits(page) {
+  const wait = page.waitForSelector.bind(page);
+  page.waitForSelector = async (selector, options = {}) => {
+    const deadline = Date.now() + (options.timeout ?? MINUTE);
+    for (;;) {
+      try {
+        return await wait(selector, { ...options, timeout: Math.max(1, deadline - Date.now()) });
+      } catch (err) {
+        if (err.name === 'TimeoutError' || Date.now() >= deadline) throw err;
+        log(`waiting for ${selector} failed (${err.cause?.message ?? err.message}); waiting again`);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  };
+}
+
