@@ -52,7 +52,7 @@ export async function openPage(engine, { width = 1280, height = 1000, context: o
 function retryWaits(page) {
   const wait = page.waitForSelector.bind(page);
   page.waitForSelector = async (selector, options = {}) => {
-    const deadline = Date.now() + (options.timeout ?? MINUTE);
+    const deadline = Date.now() + (options.timeout ?? page.getDefaultTimeout());
     for (;;) {
       try {
         return await wait(selector, { ...options, timeout: Math.max(1, deadline - Date.now()) });
@@ -64,4 +64,3 @@ function retryWaits(page) {
     }
   };
 }
-
