@@ -9,7 +9,7 @@
 //!
 //! The canvas then goes through [`crate::preprocess::preprocess_drawing`] exactly as a drawing does.
 
-use crate::image::{bilinear, centre_line, morph, paint_strokes};
+use crate::image::{bilinear, morph};
 use crate::input::{IMAGE_PIXELS, IMAGE_SIDE};
 use crate::rng::Rng;
 
@@ -99,11 +99,25 @@ pub fn render_canvas(digit: &[u8], look: &CanvasLook, rng: &mut Rng) -> Vec<u8> 
 pub fn render_strokes(digit: &[u8], rng: &mut Rng) -> Vec<u8> {
     assert_eq!(digit.len(), IMAGE_PIXELS, "a digit is 784 bytes");
     let mask: Vec<bool> = digit.iter().map(|&p| p > 128).collect();
-    let segments = centre_line(&mask);
+    let skeleton = thin(&mask);
+    let on = |x: isize, y: isize| x >= 0 && y >= 0 && x < IMAGE_SIDE as isize && y < IMAGE_SIDE as isize && skeleton[y as usize * IMAGE_SIDE + x as usize];
+    let mut segments = Vec::new();
     let (mut lo, mut hi) = ((f32::MAX, f32::MAX), (f32::MIN, f32::MIN));
-    for &(a, _) in &segments {
-        lo = (lo.0.min(a.0), lo.1.min(a.1));
-        hi = (hi.0.max(a.0), hi.1.max(a.1));
+    for y in 0..IMAGE_SIDE as isize {
+        for x in 0..IMAGE_SIDE as isize {
+            if !on(x, y) {
+                continue;
+            }
+            let a = (x as f32 + 0.5, y as f32 + 0.5);
+            lo = (lo.0.min(a.0), lo.1.min(a.1));
+            hi = (hi.0.max(a.0), hi.1.max(a.1));
+            segments.push((a, a));
+            for (dx, dy) in [(1, 0), (0, 1), (1, 1), (-1, 1)] {
+                if on(x + dx, y + dy) {
+                    segments.push((a, (a.0 + dx as f32, a.1 + dy as f32)));
+                }
+            }
+        }
     }
     let mut canvas = vec![255u8; CANVAS_SIDE * CANVAS_SIDE];
     if segments.is_empty() {
@@ -117,11 +131,82 @@ pub fn render_strokes(digit: &[u8], rng: &mut Rng) -> Vec<u8> {
     let ox = (side - w).max(0.0) * rng.next_f32() + BRUSH / 2.0 - lo.0 * scale;
     let oy = (side - h).max(0.0) * rng.next_f32() + BRUSH / 2.0 - lo.1 * scale;
     let mut coverage = vec![0f32; CANVAS_SIDE * CANVAS_SIDE];
-    paint_strokes(&mut coverage, CANVAS_SIDE, &segments, scale, (ox, oy), BRUSH / 2.0);
+    let r = BRUSH / 2.0;
+    for &((ax, ay), (bx, by)) in &segments {
+        let (ax, ay, bx, by) = (ox + ax * scale, oy + ay * scale, ox + bx * scale, oy + by * scale);
+        let x0 = (ax.min(bx) - r - 1.0).max(0.0) as usize;
+        let x1 = ((ax.max(bx) + r + 1.0) as usize).min(CANVAS_SIDE - 1);
+        let y0 = (ay.min(by) - r - 1.0).max(0.0) as usize;
+        let y1 = ((ay.max(by) + r + 1.0) as usize).min(CANVAS_SIDE - 1);
+        for py in y0..=y1 {
+            for px in x0..=x1 {
+                let d = distance_to_segment(px as f32 + 0.5, py as f32 + 0.5, ax, ay, bx, by);
+                let cov = (r - d + 0.5).clamp(0.0, 1.0);
+                let cell = &mut coverage[py * CANVAS_SIDE + px];
+                *cell = cell.max(cov);
+            }
+        }
+    }
     for (p, &cov) in canvas.iter_mut().zip(&coverage) {
         *p = (255.0 - cov * (255 - INK) as f32).round() as u8;
     }
     canvas
+}
+
+fn distance_to_segment(px: f32, py: f32, ax: f32, ay: f32, bx: f32, by: f32) -> f32 {
+    let (dx, dy) = (bx - ax, by - ay);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 > 0.0 { (((px - ax) * dx + (py - ay) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
+    let (qx, qy) = (ax + t * dx - px, ay + t * dy - py);
+    (qx * qx + qy * qy).sqrt()
+}
+
+/// Zhang–Suen thinning of a 28×28 mask to a one-pixel skeleton.
+fn thin(mask: &[bool]) -> Vec<bool> {
+    let n = IMAGE_SIDE as isize;
+    let mut m = mask.to_vec();
+    loop {
+        let mut changed = false;
+        for pass in 0..2 {
+            let at = |m: &[bool], x: isize, y: isize| x >= 0 && y >= 0 && x < n && y < n && m[(y * n + x) as usize];
+            let mut remove = Vec::new();
+            for y in 0..n {
+                for x in 0..n {
+                    if !at(&m, x, y) {
+                        continue;
+                    }
+                    // Neighbours clockwise from north: P2..P9.
+                    let p = [
+                        at(&m, x, y - 1),
+                        at(&m, x + 1, y - 1),
+                        at(&m, x + 1, y),
+                        at(&m, x + 1, y + 1),
+                        at(&m, x, y + 1),
+                        at(&m, x - 1, y + 1),
+                        at(&m, x - 1, y),
+                        at(&m, x - 1, y - 1),
+                    ];
+                    let b = p.iter().filter(|&&v| v).count();
+                    let a = (0..8).filter(|&i| !p[i] && p[(i + 1) % 8]).count();
+                    let (north, east, south, west) = (p[0], p[2], p[4], p[6]);
+                    // Zhang–Suen's conditions, written as the method states them.
+                    #[allow(clippy::nonminimal_bool)]
+                    let ok =
+                        if pass == 0 { !(north && east && south) && !(east && south && west) } else { !(north && east && west) && !(north && south && west) };
+                    if (2..=6).contains(&b) && a == 1 && ok {
+                        remove.push((y * n + x) as usize);
+                    }
+                }
+            }
+            changed |= !remove.is_empty();
+            for i in remove {
+                m[i] = false;
+            }
+        }
+        if !changed {
+            return m;
+        }
+    }
 }
 
 #[cfg(test)]
@@ -159,8 +244,9 @@ mod tests {
         let img = preprocess_drawing(&canvas, CANVAS_SIDE, CANVAS_SIDE, 1).unwrap().unwrap();
         assert!(img[14 * IMAGE_SIDE + 14] < 64, "the hole stays empty");
         // Thinning a 2-pixel ring gives a 1-pixel ring.
-        let dots = centre_line(&zero().iter().map(|&p| p > 128).collect::<Vec<_>>()).iter().filter(|(a, b)| a == b).count();
-        assert!((40..70).contains(&dots), "{dots} skeleton pixels");
+        let skeleton = thin(&zero().iter().map(|&p| p > 128).collect::<Vec<_>>());
+        let count = skeleton.iter().filter(|&&v| v).count();
+        assert!((40..70).contains(&count), "{count} skeleton pixels");
         // A row through the left side of the ring crosses about one brush width of ink.
         let row = CANVAS_SIDE / 2;
         let first = (0..CANVAS_SIDE).find(|&x| canvas[row * CANVAS_SIDE + x] < 128).unwrap();

@@ -1,6 +1,5 @@
 //! Resampling and stroke-width change on one 28×28 image, shared by augmentation
-//! ([`crate::augment`]) and the drawn-digit sets ([`crate::drawn`]), and a digit's centre line traced
-//! by the app's round brush (the drawn sets' pen).
+//! ([`crate::augment`]) and the drawn-digit sets ([`crate::drawn`]).
 //!
 //! Images here are `f32` grey levels on any scale (0–1 or 0–255), ink bright on a dark ground.
 
@@ -49,112 +48,6 @@ pub fn morph(img: &[f32; IMAGE_PIXELS], thicken: bool, amount: f32) -> [f32; IMA
         }
     }
     out
-}
-
-/// A straight piece of a stroke, from one point to another (`(x, y)` pixel coordinates, a pixel's
-/// centre at `+0.5`); a dot when both ends are the same point.
-pub type Segment = ((f32, f32), (f32, f32));
-
-/// The centre line of the strokes of a 28×28 mask: its skeleton (Zhang–Suen thinning to one pixel),
-/// as a dot at every skeleton pixel and a segment to each skeleton neighbour, what a pen tracing
-/// the digit would pass through.
-pub fn centre_line(mask: &[bool]) -> Vec<Segment> {
-    let skeleton = thin(mask);
-    let n = IMAGE_SIDE as isize;
-    let on = |x: isize, y: isize| x >= 0 && y >= 0 && x < n && y < n && skeleton[(y * n + x) as usize];
-    let mut segments = Vec::new();
-    for y in 0..n {
-        for x in 0..n {
-            if !on(x, y) {
-                continue;
-            }
-            let a = (x as f32 + 0.5, y as f32 + 0.5);
-            segments.push((a, a));
-            for (dx, dy) in [(1, 0), (0, 1), (1, 1), (-1, 1)] {
-                if on(x + dx, y + dy) {
-                    segments.push((a, (a.0 + dx as f32, a.1 + dy as f32)));
-                }
-            }
-        }
-    }
-    segments
-}
-
-/// Paints `segments`, each point mapped to `p · scale + offset`, with a round brush of radius `r`
-/// onto a `width`-wide coverage map (0 paper … 1 ink; anti-aliased over one pixel at the edge, and
-/// overlapping strokes do not add up), as a canvas draws a pen's path.
-pub fn paint_strokes(coverage: &mut [f32], width: usize, segments: &[Segment], scale: f32, offset: (f32, f32), r: f32) {
-    let height = coverage.len() / width;
-    for &((ax, ay), (bx, by)) in segments {
-        let (ax, ay, bx, by) = (offset.0 + ax * scale, offset.1 + ay * scale, offset.0 + bx * scale, offset.1 + by * scale);
-        let x0 = (ax.min(bx) - r - 1.0).max(0.0) as usize;
-        let x1 = ((ax.max(bx) + r + 1.0).max(0.0) as usize).min(width - 1);
-        let y0 = (ay.min(by) - r - 1.0).max(0.0) as usize;
-        let y1 = ((ay.max(by) + r + 1.0).max(0.0) as usize).min(height - 1);
-        for py in y0..=y1 {
-            for px in x0..=x1 {
-                let d = distance_to_segment(px as f32 + 0.5, py as f32 + 0.5, ax, ay, bx, by);
-                let cell = &mut coverage[py * width + px];
-                *cell = cell.max((r - d + 0.5).clamp(0.0, 1.0));
-            }
-        }
-    }
-}
-
-fn distance_to_segment(px: f32, py: f32, ax: f32, ay: f32, bx: f32, by: f32) -> f32 {
-    let (dx, dy) = (bx - ax, by - ay);
-    let len2 = dx * dx + dy * dy;
-    let t = if len2 > 0.0 { (((px - ax) * dx + (py - ay) * dy) / len2).clamp(0.0, 1.0) } else { 0.0 };
-    let (qx, qy) = (ax + t * dx - px, ay + t * dy - py);
-    (qx * qx + qy * qy).sqrt()
-}
-
-/// Zhang–Suen thinning of a 28×28 mask to a one-pixel skeleton.
-fn thin(mask: &[bool]) -> Vec<bool> {
-    let n = IMAGE_SIDE as isize;
-    let mut m = mask.to_vec();
-    loop {
-        let mut changed = false;
-        for pass in 0..2 {
-            let at = |m: &[bool], x: isize, y: isize| x >= 0 && y >= 0 && x < n && y < n && m[(y * n + x) as usize];
-            let mut remove = Vec::new();
-            for y in 0..n {
-                for x in 0..n {
-                    if !at(&m, x, y) {
-                        continue;
-                    }
-                    // Neighbours clockwise from north: P2..P9.
-                    let p = [
-                        at(&m, x, y - 1),
-                        at(&m, x + 1, y - 1),
-                        at(&m, x + 1, y),
-                        at(&m, x + 1, y + 1),
-                        at(&m, x, y + 1),
-                        at(&m, x - 1, y + 1),
-                        at(&m, x - 1, y),
-                        at(&m, x - 1, y - 1),
-                    ];
-                    let b = p.iter().filter(|&&v| v).count();
-                    let a = (0..8).filter(|&i| !p[i] && p[(i + 1) % 8]).count();
-                    let (north, east, south, west) = (p[0], p[2], p[4], p[6]);
-                    // Zhang–Suen's conditions, written as the method states them.
-                    #[allow(clippy::nonminimal_bool)]
-                    let ok =
-                        if pass == 0 { !(north && east && south) && !(east && south && west) } else { !(north && east && west) && !(north && south && west) };
-                    if (2..=6).contains(&b) && a == 1 && ok {
-                        remove.push((y * n + x) as usize);
-                    }
-                }
-            }
-            changed |= !remove.is_empty();
-            for i in remove {
-                m[i] = false;
-            }
-        }
-        if !changed {
-            return m;
-        }
-    }
 }
 
 #[cfg(test)]
