@@ -1,13 +1,14 @@
 //! [`L4`]: four `f32` lanes for the Winograd tile transforms and the direct kernel, with one
 //! implementation per target: SIMD128 intrinsics in wasm32 builds with `+simd128` (the shipped one),
-//! plain arrays elsewhere (natively, where the compiler vectorises them to SSE; and a wasm32 build
-//! without `+simd128`, which the project does not ship).
+//! SSE intrinsics on x86-64 (the native CLI), and plain arrays elsewhere (other native targets, and
+//! a wasm32 build without `+simd128`, which the project does not ship).
 //!
-//! Why intrinsics in wasm32: with `[f32; 4]` arrays, LLVM's vectoriser keeps a 6×6 tile of lanes in
-//! stack memory (scalar copies, then vector loads) and mixes lanes of different vectors with
-//! shuffles. With one `v128` per group of four lanes, every arithmetic operation is one SIMD128
-//! instruction on whole vectors. Both implementations do the same IEEE operations in the same order,
-//! so results are bit for bit the same either way.
+//! Why intrinsics: with `[f32; 4]` arrays, LLVM's vectoriser keeps a 6×6 tile of lanes in stack
+//! memory (scalar copies, then vector loads) and mixes lanes of different vectors with shuffles.
+//! With one register per group of four lanes, every arithmetic operation is one instruction on
+//! whole vectors. All implementations do
+//! the same IEEE operations in the same order (a multiply then an add, never fused), so results are
+//! bit for bit the same on every target.
 
 use super::Activation;
 
@@ -142,12 +143,160 @@ mod imp {
     }
 }
 
-#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[cfg(target_arch = "x86_64")]
+mod imp {
+    use super::Activation;
+    use core::arch::x86_64::*;
+
+    /// Four `f32` lanes in one SSE register (SSE2 is part of every x86-64 CPU).
+    #[derive(Clone, Copy)]
+    pub(in crate::ops) struct L4(__m128);
+
+    /// `if mask { a } else { b }` lane by lane, for masks from a compare.
+    #[inline(always)]
+    fn select(mask: __m128, a: __m128, b: __m128) -> __m128 {
+        // SAFETY: SSE is always available on x86-64.
+        unsafe { _mm_or_ps(_mm_and_ps(mask, a), _mm_andnot_ps(mask, b)) }
+    }
+
+    impl L4 {
+        /// `-0.0`: the identity of addition (`-0.0 + x == x` for every `x`, so the compiler drops it).
+        pub(in crate::ops) const NEG_ZERO: Self = L4(unsafe { core::mem::transmute::<[f32; 4], __m128>([-0.0; 4]) });
+
+        /// `+0.0` in every lane.
+        pub(in crate::ops) const ZERO: Self = L4(unsafe { core::mem::transmute::<[f32; 4], __m128>([0.0; 4]) });
+
+        /// Loads the four values at `p`.
+        ///
+        /// # Safety
+        /// `p..p+4` must be valid to read.
+        #[inline(always)]
+        pub(in crate::ops) unsafe fn load_ptr(p: *const f32) -> Self {
+            L4(_mm_loadu_ps(p))
+        }
+
+        /// `*p` in every lane.
+        ///
+        /// # Safety
+        /// `p` must be valid to read.
+        #[inline(always)]
+        pub(in crate::ops) unsafe fn splat_ptr(p: *const f32) -> Self {
+            L4(_mm_set1_ps(*p))
+        }
+
+        /// Stores the four lanes at `p`.
+        ///
+        /// # Safety
+        /// `p..p+4` must be valid to write.
+        #[inline(always)]
+        pub(in crate::ops) unsafe fn store_ptr(self, p: *mut f32) {
+            _mm_storeu_ps(p, self.0)
+        }
+
+        /// `self + c·x`, where `c` is a constant once inlined: `±1` become an addition or a subtraction.
+        #[inline(always)]
+        pub(in crate::ops) fn add_scaled(self, x: Self, c: f32) -> Self {
+            // SAFETY: SSE is always available on x86-64.
+            L4(unsafe {
+                if c == 1.0 {
+                    _mm_add_ps(self.0, x.0)
+                } else if c == -1.0 {
+                    _mm_sub_ps(self.0, x.0)
+                } else {
+                    _mm_add_ps(self.0, _mm_mul_ps(_mm_set1_ps(c), x.0))
+                }
+            })
+        }
+
+        /// `self + x`.
+        #[inline(always)]
+        pub(in crate::ops) fn add(self, x: Self) -> Self {
+            // SAFETY: SSE is always available on x86-64.
+            L4(unsafe { _mm_add_ps(self.0, x.0) })
+        }
+
+        /// `self + x·y`, lane by lane (a multiply, then an add: no fused rounding, as in wasm32).
+        #[inline(always)]
+        pub(in crate::ops) fn add_product(self, x: Self, y: Self) -> Self {
+            // SAFETY: SSE is always available on x86-64.
+            L4(unsafe { _mm_add_ps(self.0, _mm_mul_ps(x.0, y.0)) })
+        }
+
+        /// `v` in every lane.
+        #[inline(always)]
+        pub(in crate::ops) fn splat(v: f32) -> Self {
+            // SAFETY: SSE is always available on x86-64.
+            L4(unsafe { _mm_set1_ps(v) })
+        }
+
+        /// The activation of each lane. (`maxps(x, 0)` is `x > 0 ? x : 0`, exactly ReLU's compare.)
+        #[inline(always)]
+        pub(in crate::ops) fn activate(self, act: Activation) -> Self {
+            match act {
+                Activation::Identity => self,
+                // SAFETY: SSE is always available on x86-64.
+                Activation::Relu => L4(unsafe { _mm_max_ps(self.0, _mm_setzero_ps()) }),
+            }
+        }
+
+        /// Loads `src[0], src[stride], …` (one vector load when `stride` is 1).
+        #[inline(always)]
+        pub(in crate::ops) fn load(src: &[f32], stride: usize) -> Self {
+            if stride == 1 {
+                let s = &src[..4];
+                // SAFETY: `s` holds four f32s; `loadu` needs no alignment.
+                L4(unsafe { _mm_loadu_ps(s.as_ptr()) })
+            } else {
+                // SAFETY: SSE is always available on x86-64.
+                L4(unsafe { _mm_setr_ps(src[0], src[stride], src[2 * stride], src[3 * stride]) })
+            }
+        }
+
+        /// Stores to (or, with `add`, adds onto) `dst[0], dst[stride], …`.
+        #[inline(always)]
+        pub(in crate::ops) fn store(self, dst: &mut [f32], stride: usize, add: bool) {
+            if stride == 1 {
+                let d = &mut dst[..4];
+                let v = if add { Self::load(d, 1).add(self).0 } else { self.0 };
+                // SAFETY: `d` holds four f32s; `storeu` needs no alignment.
+                unsafe { _mm_storeu_ps(d.as_mut_ptr(), v) };
+                return;
+            }
+            // SAFETY: `__m128` and `[f32; 4]` have the same size and every bit pattern is valid.
+            let lanes: [f32; 4] = unsafe { core::mem::transmute(self.0) };
+            for (i, v) in lanes.into_iter().enumerate() {
+                let d = &mut dst[i * stride];
+                *d = if add { *d + v } else { v };
+            }
+        }
+
+        /// Per lane, the first maximum of the 2×2 window `[a, b]` over `[c, d]` and its position (0–3),
+        /// with the compares of [`super::super::pool::window_max`].
+        #[inline(always)]
+        pub(in crate::ops) fn window_max(a: Self, b: Self, c: Self, d: Self) -> (Self, [u8; 4]) {
+            let (a, b, c, d) = (a.0, b.0, c.0, d.0);
+            // SAFETY: SSE is always available on x86-64.
+            unsafe {
+                let index = |i: i32| _mm_castsi128_ps(_mm_set1_epi32(i));
+                let b_wins = _mm_cmpgt_ps(b, a);
+                let (top, top_i) = (select(b_wins, b, a), _mm_and_ps(b_wins, index(1)));
+                let d_wins = _mm_cmpgt_ps(d, c);
+                let (bottom, bottom_i) = (select(d_wins, d, c), select(d_wins, index(3), index(2)));
+                let bottom_wins = _mm_cmpgt_ps(bottom, top);
+                let (best, i) = (select(bottom_wins, bottom, top), select(bottom_wins, bottom_i, top_i));
+                let lanes: [i32; 4] = core::mem::transmute(i);
+                (L4(best), lanes.map(|l| l as u8))
+            }
+        }
+    }
+}
+
+#[cfg(not(any(all(target_arch = "wasm32", target_feature = "simd128"), target_arch = "x86_64")))]
 mod imp {
     use super::super::pool::window_max;
     use super::Activation;
 
-    /// Four `f32` lanes: the array operations compile to one SSE instruction each natively.
+    /// Four `f32` lanes as a plain array, for targets without a vector implementation above.
     #[derive(Clone, Copy)]
     pub(in crate::ops) struct L4([f32; 4]);
 
