@@ -59,12 +59,13 @@ fn a_step_split_over_shards_is_the_step_on_the_whole_batch() {
     assert_eq!(sharded.steps(), 4);
     // Adam moves each weight by about ±lr whatever the gradient's size, so a component whose gradient
     // is ~0 and whose sign the order of the float sums flips ends up to 2·lr per step apart: the
-    // weights are compared in bulk, and each within what four such steps can do.
+    // weights are compared in bulk, and each within what four such steps can do. (Winograd's
+    // transforms round more than a direct sum, so such flips are some tenths of a percent.)
     let (a, b) = (whole.flat_weights().unwrap(), sharded.flat_weights().unwrap());
     let lr = TrainConfig::for_model(ModelKind::Cnn).learning_rate as f32;
     assert!(max_diff(&a, &b) <= 8.0 * lr * 1.01, "weights differ by {}", max_diff(&a, &b));
     let apart = a.iter().zip(&b).filter(|(x, y)| (*x - *y).abs() > 1e-4).count();
-    assert!(apart * 1000 < a.len(), "{apart} of {} weights differ by more than 1e-4", a.len());
+    assert!(apart * 200 < a.len(), "{apart} of {} weights differ by more than 1e-4", a.len());
 }
 
 #[test]

@@ -5,7 +5,7 @@
 //! respect to `out` is `r`; gradients come from `loss.backward()` for every input that is a `Var`.
 
 use candle_core::{DType, Device, Result, Tensor, Var};
-use inkling::ops::{self, Activation};
+use inkling::ops::{self, Activation, Kernels};
 use inkling::rng::Rng;
 
 const TOL: f32 = 1e-4;
@@ -57,7 +57,7 @@ fn reference_conv(x: &Tensor, w: &Tensor, b: &Tensor, act: Activation) -> Result
 fn conv2d_matches_candle_forward_and_backward() {
     let mut rng = Rng::new(1);
     // (batch, cin, h, w, cout, kh, kw)
-    // With `fast`: the first and last are 3×3 on one input channel (the direct kernel), the two before
+    // With `Kernels::ALL`: the first and last are 3×3 on one input channel (the direct kernel), the two before
     // the last 3×3 with 8+ input channels (Winograd, uneven tiles).
     let cases = [
         (1, 1, 28, 28, 4, 3, 3),
@@ -70,13 +70,18 @@ fn conv2d_matches_candle_forward_and_backward() {
         (2, 1, 7, 10, 8, 3, 3),
     ];
     for (b, cin, h, w, cout, kh, kw) in cases {
-        for (act, fast) in [(Activation::Relu, false), (Activation::Identity, false), (Activation::Relu, true), (Activation::Identity, true)] {
+        for (act, kernels) in [
+            (Activation::Relu, Kernels::IM2COL),
+            (Activation::Identity, Kernels::IM2COL),
+            (Activation::Relu, Kernels::ALL),
+            (Activation::Identity, Kernels::ALL),
+        ] {
             let (x, wt, bias) = (var(&mut rng, &[b, cin, h, w]), var(&mut rng, &[cout, cin, kh, kw]), var(&mut rng, &[cout]));
             let r = random(&mut rng, &[b, cout, h - kh + 1, w - kw + 1]);
             let vars = [&x, &wt, &bias];
-            let ours = run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, act, false, fast));
+            let ours = run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, act, false, kernels));
             let reference = run(&vars, &r, || reference_conv(&x, &wt, &bias, act));
-            assert_close(&format!("conv2d {:?} {act:?} fast {fast}", (b, cin, h, w, cout, kh, kw)), &ours, &reference);
+            assert_close(&format!("conv2d {:?} {act:?} {kernels:?}", (b, cin, h, w, cout, kh, kw)), &ours, &reference);
         }
     }
 }
@@ -103,9 +108,9 @@ fn conv2d_spanning_several_chunks_matches_candle() {
     let r = random(&mut rng, &[17, 4, 62, 62]);
     let vars = [&x, &wt, &bias];
     let reference = run(&vars, &r, || reference_conv(&x, &wt, &bias, Activation::Relu));
-    for fast in [false, true] {
-        let ours = run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, Activation::Relu, false, fast));
-        assert_close(&format!("conv2d in chunks, fast {fast}"), &ours, &reference);
+    for kernels in [Kernels::IM2COL, Kernels::ALL] {
+        let ours = run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, Activation::Relu, false, kernels));
+        assert_close(&format!("conv2d in chunks, {kernels:?}"), &ours, &reference);
     }
 }
 
@@ -119,14 +124,14 @@ fn conv2d_in_parallel_groups_matches_candle_and_does_not_depend_on_the_thread_co
     let r = random(&mut rng, &[19, 16, 5, 5]);
     let vars = [&x, &wt, &bias];
     let reference = run(&vars, &r, || reference_pool(&reference_conv(&x, &wt, &bias, Activation::Relu)?));
-    for fast in [false, true] {
-        let step = || run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, Activation::Relu, true, fast));
+    for kernels in [Kernels::IM2COL, Kernels::ALL] {
+        let step = || run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, Activation::Relu, true, kernels));
         let on = |threads: usize| rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(step);
         let (one, three) = (on(1), on(3));
-        assert_close(&format!("conv2d_pool2x2 in groups, fast {fast}"), &one, &reference);
+        assert_close(&format!("conv2d_pool2x2 in groups, {kernels:?}"), &one, &reference);
         assert_eq!(diff(&one.0, &three.0), 0.0);
         for (a, b) in one.1.iter().zip(&three.1) {
-            assert_eq!(diff(a, b), 0.0, "gradients differ between 1 and 3 threads (fast {fast})");
+            assert_eq!(diff(a, b), 0.0, "gradients differ between 1 and 3 threads ({kernels:?})");
         }
     }
 }
@@ -169,16 +174,21 @@ fn max_pool_sends_a_tied_gradient_to_the_first_maximum_only() {
 fn conv2d_pool2x2_matches_candle_conv_then_a_reference_pool() {
     let mut rng = Rng::new(8);
     // (batch, cin, h, w, cout): pooled outputs of 26→13, 11→5 (odd: last row and column dropped), 4×5→2×2.
-    // With `fast`, (3, 8, …) goes through Winograd and those on one input channel through the direct
+    // With `Kernels::ALL`, (3, 8, …) goes through Winograd and those on one input channel through the direct
     // kernel (forward; 9×12 → 7×10 pools to 3×5, odd row dropped).
     for (b, cin, h, w, cout) in [(1, 1, 28, 28, 4), (3, 6, 13, 13, 5), (2, 2, 6, 7, 3), (3, 8, 13, 13, 8), (2, 1, 9, 12, 8)] {
-        for (act, fast) in [(Activation::Relu, false), (Activation::Identity, false), (Activation::Relu, true), (Activation::Identity, true)] {
+        for (act, kernels) in [
+            (Activation::Relu, Kernels::IM2COL),
+            (Activation::Identity, Kernels::IM2COL),
+            (Activation::Relu, Kernels::ALL),
+            (Activation::Identity, Kernels::ALL),
+        ] {
             let (x, wt, bias) = (var(&mut rng, &[b, cin, h, w]), var(&mut rng, &[cout, cin, 3, 3]), var(&mut rng, &[cout]));
             let r = random(&mut rng, &[b, cout, (h - 2) / 2, (w - 2) / 2]);
             let vars = [&x, &wt, &bias];
-            let ours = run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, act, true, fast));
+            let ours = run(&vars, &r, || ops::conv2d_with(&x, &wt, &bias, act, true, kernels));
             let reference = run(&vars, &r, || reference_pool(&reference_conv(&x, &wt, &bias, act)?));
-            assert_close(&format!("conv2d_pool2x2 {:?} {act:?} fast {fast}", (b, cin, h, w, cout)), &ours, &reference);
+            assert_close(&format!("conv2d_pool2x2 {:?} {act:?} {kernels:?}", (b, cin, h, w, cout)), &ours, &reference);
             // Forward as Candle's own max_pool2d.
             let candle = reference_conv(&x, &wt, &bias, act).unwrap().max_pool2d(2).unwrap();
             assert!(diff(&ours.0, &candle) <= TOL);

@@ -144,12 +144,12 @@ fn idx_and_drawings() {
 }
 
 /// In wasm32 the fast kernels (Winograd, and the direct first layer) run on SIMD128 intrinsics
-/// (`ops::lanes`), which native tests never compile: their output, plain or pooled and ReLU'd, and all
+/// (`ops::lanes`), which native tests never compile (natively, SSE): their output, plain or pooled and ReLU'd, and all
 /// three gradients (through the recorded pooling winners) must match im2col's here too.
 #[wasm_bindgen_test]
 fn fast_kernels_match_im2col_in_the_browser() {
     use candle_core::{Device, Tensor, Var};
-    use inkling::ops::{conv2d_with, Activation};
+    use inkling::ops::{conv2d_with, Activation, Kernels};
     let mut rng = inkling::rng::Rng::new(4);
     // (images, Cin, side, Cout, pooled): the cnn's conv2 (13×13 → 11×11, pooled to 5×5, odd row
     // dropped) and conv1 (direct, 28×28 → 26×26 → 13×13), and both unpooled on other sizes.
@@ -159,8 +159,8 @@ fn fast_kernels_match_im2col_in_the_browser() {
             |dims: &[usize], lo, hi| Var::from_tensor(&Tensor::from_vec(rng.uniform_vec(dims.iter().product(), lo, hi), dims, &Device::Cpu).unwrap()).unwrap();
         let (x, w, bias) = (var(&[b, cin, h, h], 0.0, 2.0), var(&[cout, cin, 3, 3], -0.2, 0.2), var(&[cout], -0.5, 0.5));
         let r = var(&[b, cout, side, side], -1.0, 1.0);
-        let run = |fast: bool| {
-            let out = conv2d_with(&x, &w, &bias, Activation::Relu, pool, fast).unwrap();
+        let run = |kernels: Kernels| {
+            let out = conv2d_with(&x, &w, &bias, Activation::Relu, pool, kernels).unwrap();
             let grads = (&out * r.as_tensor()).unwrap().sum_all().unwrap().backward().unwrap();
             let mut values = vec![out.flatten_all().unwrap().to_vec1::<f32>().unwrap()];
             for v in [&x, &w, &bias] {
@@ -168,7 +168,7 @@ fn fast_kernels_match_im2col_in_the_browser() {
             }
             values
         };
-        let (ours, reference) = (run(true), run(false));
+        let (ours, reference) = (run(Kernels::ALL), run(Kernels::IM2COL));
         for (what, (a, c)) in ["output", "dx", "dw", "dbias"].iter().zip(ours.iter().zip(&reference)) {
             let scale = c.iter().fold(1f32, |m, v| m.max(v.abs()));
             let d = a.iter().zip(c).map(|(p, q)| (p - q).abs()).fold(0f32, f32::max) / scale;

@@ -8,7 +8,7 @@
 //!
 //! | op | forward | backward |
 //! |---|---|---|
-//! | [`conv2d`] | im2col + gemm; in wasm32, 3×3 with ≥ 8 input channels: Winograd F(4×4, 3×3) (36 small matrix products per chunk; in the forward pass a register-blocked kernel, `blocked`), and 3×3 on one input channel: a direct kernel; bias (and ReLU) fused into the output write | weight and bias gradients in one pass (Winograd or gemm); the input gradient only when the input needs one |
+//! | [`conv2d`] | im2col + gemm; 3×3 with ≥ 8 input channels: Winograd F(4×4, 3×3) (36 small matrix products per chunk; in wasm32's forward pass a register-blocked kernel, `blocked`), and in wasm32 3×3 on one input channel: a direct kernel; bias (and ReLU) fused into the output write | weight and bias gradients in one pass (Winograd or gemm); the input gradient only when the input needs one |
 //! | [`conv2d_pool2x2`] | the same with a 2×2 max-pool (in registers for Winograd and the direct kernel), recording each window's winner | the output gradient scattered to the winners, then as `conv2d` |
 //! | [`linear`] | gemm onto the broadcast bias, ReLU fused | the same, with ReLU's mask fused |
 //! | [`max_pool2x2`] | one pass, first maximum of each window | scatter of the gradient to each window's maximum |
@@ -37,7 +37,7 @@ mod pool;
 
 pub use activation::{relu, Relu};
 pub use batch_norm::{batch_norm_train, BatchNormTrain, FusedBatchNorm};
-pub use conv::{conv2d, conv2d_pool2x2, conv2d_with, Conv2dOp, FAST_KERNELS_BY_DEFAULT};
+pub use conv::{conv2d, conv2d_pool2x2, conv2d_with, Conv2dOp, Kernels};
 pub use linear::{linear, LinearOp};
 pub use pool::{max_pool2x2, MaxPool2x2};
 

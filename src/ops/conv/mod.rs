@@ -1,7 +1,7 @@
 //! [`conv2d`]: a k×k, stride-1, unpadded ("valid") 2-D convolution with the bias and an optional ReLU
 //! fused in, as im2col + gemm, or, for the 3×3 layers with enough input channels, with Winograd's
 //! F(4×4, 3×3) ([`winograd`]: 2.25–4× fewer multiplications in all three products for the
-//! models' layers; the default in wasm32, see [`FAST_KERNELS_BY_DEFAULT`]), and, for the forward
+//! models' layers; the default, see [`Kernels`]), and, for the forward
 //! pass of a layer on one input channel, a direct kernel ([`direct`]). The paths share
 //! the chunking and the gradient masking below; Winograd and the direct kernel add the bias, apply
 //! the activation and pool each output value while it is in registers, im2col in a pass over the
@@ -48,13 +48,31 @@ use winograd::Winograd;
 /// than from memory (whole batches of columns would not fit).
 const COLS_PER_CHUNK: usize = 1 << 16;
 
-/// Whether [`conv2d`] and [`conv2d_pool2x2`] use the fast kernels (Winograd for the 3×3 layers with
-/// ≥ 8 input channels, the direct kernel of [`direct`] for 3×3 layers on one input channel)
-/// where they apply: in wasm32 only. There gemm's SIMD128 kernel is 4 wide with no fused multiply-add,
-/// so the multiplications Winograd saves pay off; natively gemm's wider AVX2 + FMA kernels
-/// make im2col the faster path (the tile transforms stay 4 wide), and the CLI keeps im2col's
-/// rounding. [`conv2d_with`] picks explicitly.
-pub const FAST_KERNELS_BY_DEFAULT: bool = cfg!(target_arch = "wasm32");
+/// Which faster kernels a convolution may take where they apply; every other layer (and every
+/// backward pass of a direct layer) goes through im2col + gemm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kernels {
+    /// Winograd F(4×4, 3×3) for 3×3 layers with at least 8 input channels in multiples of four.
+    pub winograd: bool,
+    /// The direct kernel for the forward pass of 3×3 layers on one input channel (four output
+    /// channels at a time).
+    pub direct: bool,
+}
+
+impl Kernels {
+    /// im2col + gemm for every layer.
+    pub const IM2COL: Self = Self { winograd: false, direct: false };
+
+    /// Every faster kernel where it applies.
+    pub const ALL: Self = Self { winograd: true, direct: true };
+
+    /// What [`conv2d`] and [`conv2d_pool2x2`] use. Winograd everywhere: its transforms run on four
+    /// lanes of SIMD128 or SSE and save 2.25–4× of the products' multiplications, which pays against
+    /// gemm's 4-wide SIMD128 kernel in wasm32 and its AVX2 + FMA kernels natively alike. The direct
+    /// kernel only in wasm32: natively gemm's wide kernels do the first layer's thin product faster
+    /// than four lanes of broadcast multiply-adds with their four-plane scattered stores.
+    pub const DEFAULT: Self = Self { winograd: true, direct: cfg!(target_arch = "wasm32") };
+}
 
 /// Most jobs a convolution is split into (groups of chunks). Fixed, not the thread count, so that the
 /// order of the gradient sums, and with it every result, is the same on any machine. One in wasm32,
@@ -197,15 +215,15 @@ pub struct Conv2dOp {
     pool: Option<Mutex<Vec<u8>>>,
     /// Whether the forward pass records the pooling positions.
     record: bool,
-    /// Whether 3×3 layers go through the fast kernels (where [`Winograd::plan`] or [`Direct::plan`]
+    /// The faster kernels 3×3 layers may go through (where [`Winograd::plan`] or [`Direct::plan`]
     /// accepts them).
-    fast: bool,
+    kernels: Kernels,
 }
 
 impl Conv2dOp {
     /// The op `act(conv2d(x, w) + b)`, 2×2-max-pooled when `pool`.
     pub fn new(activation: Activation, pool: bool) -> Self {
-        Self { activation, pool: pool.then(|| Mutex::new(Vec::new())), record: true, fast: FAST_KERNELS_BY_DEFAULT }
+        Self { activation, pool: pool.then(|| Mutex::new(Vec::new())), record: true, kernels: Kernels::DEFAULT }
     }
 }
 
@@ -213,21 +231,18 @@ impl Conv2dOp {
 /// padding, output `(B, Cout, H-KH+1, W-KW+1)`. Differentiable in all three arguments; no input
 /// gradient is computed when `x` does not need one.
 pub fn conv2d(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation) -> Result<Tensor> {
-    conv2d_with(x, w, b, activation, false, FAST_KERNELS_BY_DEFAULT)
+    conv2d_with(x, w, b, activation, false, Kernels::DEFAULT)
 }
 
 /// [`conv2d`] followed by a 2×2 max-pool with stride 2 (as [`super::max_pool2x2`]), in one op: output
 /// `(B, Cout, (H-KH+1)/2, (W-KW+1)/2)`.
 pub fn conv2d_pool2x2(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation) -> Result<Tensor> {
-    conv2d_with(x, w, b, activation, true, FAST_KERNELS_BY_DEFAULT)
+    conv2d_with(x, w, b, activation, true, Kernels::DEFAULT)
 }
 
-/// [`conv2d`] (or, with `pool`, [`conv2d_pool2x2`]) with the algorithm chosen explicitly: with `fast`,
-/// 3×3 layers with at least 8 input channels (in multiples of four) go through Winograd, and the
-/// forward pass of 3×3 layers on one input channel (four output channels at a time) through the
-/// direct kernel; the rest through im2col either way. For tests and benchmarks of all paths on one
-/// platform.
-pub fn conv2d_with(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, pool: bool, fast: bool) -> Result<Tensor> {
+/// [`conv2d`] (or, with `pool`, [`conv2d_pool2x2`]) with the faster kernels chosen explicitly (see
+/// [`Kernels`]). For tests and benchmarks of all paths on one platform.
+pub fn conv2d_with(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, pool: bool, kernels: Kernels) -> Result<Tensor> {
     for t in [x, w, b] {
         check_f32_cpu("conv2d", t)?;
     }
@@ -240,7 +255,7 @@ pub fn conv2d_with(x: &Tensor, w: &Tensor, b: &Tensor, activation: Activation, p
     }
     let mut op = Conv2dOp::new(activation, pool);
     op.record = [x, w, b].iter().any(|t| needs_grad(t));
-    op.fast = fast;
+    op.kernels = kernels;
     x.contiguous()?.apply_op3(&w.contiguous()?, &b.contiguous()?, op)
 }
 
@@ -263,7 +278,7 @@ impl CustomOp3 for Conv2dOp {
         let per_image = cout * q;
         let wins = per_group(record.then_some(&mut winners[..]), group * per_image, g.batch.div_ceil(group));
         let jobs: Vec<_> = out.chunks_mut(group * per_image).zip(wins).enumerate().collect();
-        let kernel = Kernel::new(&g, w, self.fast, true);
+        let kernel = Kernel::new(&g, w, self.kernels, true);
         run_jobs(jobs, |(i, (out, wins))| self.forward_images(&g, &kernel, x, bias, i * group, out, wins));
         if let (Some(pool), true) = (&self.pool, self.record) {
             *pool.lock().expect("conv2d pool state") = winners;
@@ -281,7 +296,7 @@ impl CustomOp3 for Conv2dOp {
         let mut dw = vec![0f32; g.cout * g.k()]; // (Cout, K)
         let mut db = vec![0f32; g.cout]; // (Cout)
         let mut dx = if want_dx { vec![0f32; g.batch * g.image_len()] } else { Vec::new() }; // (B, Cin, H, W)
-        let data = Backward { x: xd, kernel: Kernel::new(&g, wd, self.fast, false), out: res, grad };
+        let data = Backward { x: xd, kernel: Kernel::new(&g, wd, self.kernels, false), out: res, grad };
         let dx_buf = want_dx.then_some(&mut dx[..]);
         match &self.pool {
             None => self.backward(&g, &data, None, &mut dw, &mut db, dx_buf),
@@ -317,15 +332,15 @@ enum Fast {
 }
 
 impl<'a> Kernel<'a> {
-    /// The kernel for `w` in a forward (`forward`) or backward pass; with `fast`, Winograd or (forward
-    /// only) the direct kernel where they apply. (A backward pass of a direct layer is im2col's, in
-    /// im2col's cache-sized chunks.)
-    fn new(g: &Geometry, w: &'a [f32], fast: bool, forward: bool) -> Self {
-        let direct = || Direct::plan(g.cin, g.cout, g.h, g.w, g.kh, g.kw).filter(|_| forward);
-        let fast = match (fast, g.winograd()) {
-            (true, Some(plan)) => Fast::Winograd(plan, plan.filters(w)),
-            (true, None) => direct().map_or(Fast::None, |plan| Fast::Direct(plan, plan.filters(w))),
-            (false, _) => Fast::None,
+    /// The kernel for `w` in a forward (`forward`) or backward pass: Winograd or (forward only) the
+    /// direct kernel where `kernels` allows and they apply. (A backward pass of a direct layer is
+    /// im2col's, in im2col's cache-sized chunks.)
+    fn new(g: &Geometry, w: &'a [f32], kernels: Kernels, forward: bool) -> Self {
+        let winograd = g.winograd().filter(|_| kernels.winograd);
+        let direct = || Direct::plan(g.cin, g.cout, g.h, g.w, g.kh, g.kw).filter(|_| forward && kernels.direct);
+        let fast = match winograd {
+            Some(plan) => Fast::Winograd(plan, plan.filters(w)),
+            None => direct().map_or(Fast::None, |plan| Fast::Direct(plan, plan.filters(w))),
         };
         Self { w, fast }
     }
