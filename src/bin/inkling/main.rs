@@ -11,6 +11,7 @@
 //! inkling summary --model NAME | --spec FILE [--json]
 //! ```
 
+mod allocator;
 mod bench;
 mod finetune;
 mod quality;
@@ -160,6 +161,7 @@ enum Command {
 }
 
 fn main() {
+    allocator::keep_freed_memory();
     if let Err(e) = run(Cli::parse()) {
         eprintln!("error: {e}");
         std::process::exit(1);
