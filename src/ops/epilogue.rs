@@ -3,7 +3,7 @@
 //! mask of a backward pass. A leaf module, so that the kernels (`direct`, `winograd`) and their
 //! dispatcher (`conv`) depend on it and not on each other.
 
-use super::lanes::L4;
+use super::lanes::Lanes;
 use super::Activation;
 
 /// Where a forward pass writes: the layer's finished output `out (nb, Cout, oh, ow)`, that is
@@ -20,10 +20,10 @@ pub(super) struct Output<'a> {
 }
 
 impl Output<'_> {
-    /// Stores `act(v + bias)` for four channels at `out[at]`, the lanes `q` values apart (the same
-    /// position in four consecutive channel planes). `bias` holds those channels' biases.
+    /// Stores `act(v + bias)` for one vector of channels at `out[at]`, the lanes `q` values apart (the
+    /// same position in consecutive channel planes). `bias` holds those channels' biases.
     #[inline(always)]
-    pub(super) fn put(&mut self, at: usize, q: usize, v: L4, bias: L4) {
+    pub(super) fn put<V: Lanes>(&mut self, at: usize, q: usize, v: V, bias: V) {
         v.add(bias).activate(self.activation).store(&mut self.out[at..], q, false);
     }
 
@@ -32,14 +32,14 @@ impl Output<'_> {
     /// place where the fast kernels pool in registers, so they all agree with
     /// [`super::pool::window_max`] on ties.
     #[inline(always)]
-    pub(super) fn put_window(&mut self, at: usize, q: usize, [a, b, c, d]: [L4; 4], bias: L4) {
-        let (best, won) = L4::window_max(a, b, c, d);
-        self.put(at, q, best, bias);
-        if let Some(w) = self.winners.as_deref_mut() {
-            for (l, &i) in won.iter().enumerate() {
-                w[at + l * q] = i;
+    pub(super) fn put_window<V: Lanes>(&mut self, at: usize, q: usize, [a, b, c, d]: [V; 4], bias: V) {
+        let mut winners = self.winners.as_deref_mut();
+        let best = V::window_max(a, b, c, d, |lane, i| {
+            if let Some(w) = winners.as_deref_mut() {
+                w[at + lane * q] = i;
             }
-        }
+        });
+        self.put(at, q, best, bias);
     }
 }
 

@@ -35,7 +35,7 @@
 
 use crate::ops::blocked;
 use crate::ops::epilogue::Output;
-use crate::ops::lanes::L4;
+use crate::ops::lanes::{Lanes, L4};
 use crate::ops::{matmul, Mat, Scratch};
 
 /// Output tile side (`m` of F(m×m, 3×3)).
@@ -120,9 +120,9 @@ const GT: Small = G.t();
 /// `P x` for an `(R, C)` matrix `P`. Inlined with a constant `P`, the zero entries vanish and the
 /// ±1 entries become plain additions and subtractions.
 #[inline(always)]
-fn apply<const R: usize, const C: usize>(p: &Small, x: [L4; C]) -> [L4; R] {
+fn apply<V: Lanes, const R: usize, const C: usize>(p: &Small, x: [V; C]) -> [V; R] {
     debug_assert_eq!((p.rows, p.cols), (R, C));
-    let mut out = [L4::NEG_ZERO; R];
+    let mut out = [V::NEG_ZERO; R];
     for (i, o) in out.iter_mut().enumerate() {
         for (j, &xj) in x.iter().enumerate() {
             let c = p.v[i * C + j];
@@ -136,20 +136,20 @@ fn apply<const R: usize, const C: usize>(p: &Small, x: [L4; C]) -> [L4; R] {
 
 /// `P X Pᵀ` for an `(R, C)` matrix `P` and a `C×C` tile `X`.
 #[inline(always)]
-fn sandwich<const R: usize, const C: usize>(p: &Small, x: [[L4; C]; C]) -> [[L4; R]; R] {
+fn sandwich<V: Lanes, const R: usize, const C: usize>(p: &Small, x: [[V; C]; C]) -> [[V; R]; R] {
     // Rows: t[k] = P x[k], so t[k][j] = Σ_l p[j][l] x[k][l]; then columns: out[i][j] = Σ_k p[i][k] t[k][j].
     // (Plain loops: `array::map` and `array::from_fn` are not always inlined in wasm32.)
-    let mut t = [[L4::NEG_ZERO; R]; C];
+    let mut t = [[V::NEG_ZERO; R]; C];
     for k in 0..C {
-        t[k] = apply::<R, C>(p, x[k]);
+        t[k] = apply::<V, R, C>(p, x[k]);
     }
-    let mut out = [[L4::NEG_ZERO; R]; R];
+    let mut out = [[V::NEG_ZERO; R]; R];
     for j in 0..R {
-        let mut col = [L4::NEG_ZERO; C];
+        let mut col = [V::NEG_ZERO; C];
         for k in 0..C {
             col[k] = t[k][j];
         }
-        let col = apply::<R, C>(p, col);
+        let col = apply::<V, R, C>(p, col);
         for i in 0..R {
             out[i][j] = col[i];
         }
@@ -173,12 +173,12 @@ impl Place {
     }
 }
 
-/// For each block of four of the `channels` (a multiple of four, see [`Winograd::plan`]): loads a
-/// `C×C` tile from `src` at `from`, transforms it to `P X Pᵀ`, and stores its `R×R` values into `dst`
-/// at `to`, only where `keep(i, j)` (adding when `add`).
+/// For each vector of `V::N` of the `channels` (a multiple of it): loads a `C×C` tile from `src` at
+/// `from`, transforms it to `P X Pᵀ`, and stores its `R×R` values into `dst` at `to`, only where
+/// `keep(i, j)` (adding when `add`).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn transform<const R: usize, const C: usize>(
+fn transform<V: Lanes, const R: usize, const C: usize>(
     p: &Small,
     src: &[f32],
     from: Place,
@@ -188,14 +188,14 @@ fn transform<const R: usize, const C: usize>(
     add: bool,
     channels: usize,
 ) {
-    for ch in (0..channels).step_by(4) {
-        let mut x = [[L4::NEG_ZERO; C]; C];
+    for ch in (0..channels).step_by(V::N) {
+        let mut x = [[V::NEG_ZERO; C]; C];
         for k in 0..C {
             for l in 0..C {
-                x[k][l] = L4::load(&src[from.of(k, l, ch)..], from.ch);
+                x[k][l] = V::load(&src[from.of(k, l, ch)..], from.ch);
             }
         }
-        let y = sandwich::<R, C>(p, x);
+        let y = sandwich::<V, R, C>(p, x);
         for (i, row) in y.into_iter().enumerate() {
             for (j, v) in row.into_iter().enumerate() {
                 if keep(i, j) {
@@ -204,6 +204,35 @@ fn transform<const R: usize, const C: usize>(
             }
         }
     }
+}
+
+/// Evaluates `$body` with the type `$V` bound to the widest [`Lanes`] that fit `$channels`: eight
+/// lanes compiled for AVX when the CPU has it and the count is a multiple of eight (x86-64), else
+/// four. Either gives the same bits.
+macro_rules! by_lanes {
+    ($channels:expr, $V:ident => $body:expr) => {{
+        #[cfg(target_arch = "x86_64")]
+        let wide = if ($channels) % 8 == 0 {
+            crate::ops::lanes::with_avx(
+                #[inline(always)]
+                || {
+                    type $V = crate::ops::lanes::L8;
+                    $body
+                },
+            )
+        } else {
+            None
+        };
+        #[cfg(not(target_arch = "x86_64"))]
+        let wide = None;
+        match wide {
+            Some(done) => done,
+            None => {
+                type $V = L4;
+                $body
+            }
+        }
+    }};
 }
 
 /// A 3×3, stride-1, valid convolution of `(H, W)` maps from `cin` to `cout` channels, planned for
@@ -263,7 +292,7 @@ impl Winograd {
             // Lanes run over output channels.
             let from = Place { at: ci * 9, row: 3, col: 1, ch: cin * 9 };
             let to = Place { at: ci * cout, row: ALPHA * cin * cout, col: cin * cout, ch: 1 };
-            transform::<6, 3>(&G, w, from, &mut u, to, |_, _| true, false, cout);
+            by_lanes!(cout, V => transform::<V, 6, 3>(&G, w, from, &mut u, to, |_, _| true, false, cout));
         }
         u
     }
@@ -274,7 +303,7 @@ impl Winograd {
         for ci in 0..cin {
             let from = Place { at: ci * cout, row: ALPHA * cin * cout, col: cin * cout, ch: 1 };
             let to = Place { at: ci * 9, row: 3, col: 1, ch: cin * 9 };
-            transform::<3, 6>(&GT, du, from, dw, to, |_, _| true, true, cout);
+            by_lanes!(cout, V => transform::<V, 3, 6>(&GT, du, from, dw, to, |_, _| true, true, cout));
         }
     }
 
@@ -313,14 +342,16 @@ impl Winograd {
     }
 
     /// `out (36, T, c) = P X Pᵀ` for every `C×C` tile `X` of the staged maps `st (nb, hs, ws, c)`, the
-    /// tiles `M` apart.
+    /// tiles `M` apart, on vectors of `V::N` channels. (Inlined where `p` is a constant, so that its
+    /// zero and ±1 entries fold away.)
+    #[inline(always)]
     #[allow(clippy::too_many_arguments)]
-    fn transform_staged<const C: usize>(&self, p: &Small, st: &[f32], nb: usize, (hs, ws): (usize, usize), c: usize, out: &mut [f32]) {
+    fn transform_staged<V: Lanes, const C: usize>(&self, p: &Small, st: &[f32], nb: usize, (hs, ws): (usize, usize), c: usize, out: &mut [f32]) {
         let t_all = nb * self.tiles();
         self.each_tile(nb, |b, ty, tx, t| {
             let from = Place { at: ((b * hs + ty * M) * ws + tx * M) * c, row: ws * c, col: c, ch: 1 };
             let to = Place { at: t * c, row: ALPHA * t_all * c, col: t_all * c, ch: 1 };
-            transform::<ALPHA, C>(p, st, from, out, to, |_, _| true, false, c);
+            transform::<V, ALPHA, C>(p, st, from, out, to, |_, _| true, false, c);
         });
     }
 
@@ -329,7 +360,7 @@ impl Winograd {
         let (c, staged) = (self.cin, self.staged());
         let mut st = Scratch::new(nb * staged.0 * staged.1 * c); // (nb, hs, ws, Cin)
         Self::stage(x, nb, c, (c * self.h * self.w, self.h * self.w), (self.h, self.w), staged, &mut st);
-        self.transform_staged::<ALPHA>(&BT, &st, nb, staged, c, v);
+        by_lanes!(c, V => self.transform_staged::<V, ALPHA>(&BT, &st, nb, staged, c, v));
     }
 
     /// `E (36, T, Cout) = A e Aᵀ` for every output tile of the output gradient `g (Cout, nb·OH·OW)`.
@@ -337,7 +368,7 @@ impl Winograd {
         let (c, p, staged) = (self.cout, self.oh * self.ow, (self.ty * M, self.tx * M));
         let mut st = Scratch::new(nb * staged.0 * staged.1 * c); // (nb, hs, ws, Cout)
         Self::stage(g, nb, c, (p, nb * p), (self.oh, self.ow), staged, &mut st);
-        self.transform_staged::<M>(&A, &st, nb, staged, c, e);
+        by_lanes!(c, V => self.transform_staged::<V, M>(&A, &st, nb, staged, c, e));
     }
 
     /// The forward pass for `nb` images `x (nb, Cin, H, W)` with the transformed filters `u`: writes the
@@ -365,20 +396,26 @@ impl Winograd {
     /// at even positions); values past the output are dropped.
     #[inline(never)]
     fn transform_output(&self, m: &[f32], nb: usize, mut out: Output) {
+        by_lanes!(self.cout, V => self.transform_output_with::<V>(m, nb, &mut out))
+    }
+
+    /// [`Winograd::transform_output`] on vectors of `V::N` output channels.
+    #[inline(always)]
+    fn transform_output_with<V: Lanes>(&self, m: &[f32], nb: usize, out: &mut Output) {
         let (cout, t_all) = (self.cout, nb * self.tiles());
         let (oh, ow) = if out.pool { (self.oh / 2, self.ow / 2) } else { (self.oh, self.ow) };
         let q = oh * ow; // output values per image and channel
         self.each_tile(nb, |b, ty, tx, t| {
             let from = Place { at: t * cout, row: ALPHA * t_all * cout, col: t_all * cout, ch: 1 };
-            for ch in (0..cout).step_by(4) {
-                let mut x = [[L4::NEG_ZERO; ALPHA]; ALPHA];
+            for ch in (0..cout).step_by(V::N) {
+                let mut x = [[V::NEG_ZERO; ALPHA]; ALPHA];
                 for (k, row) in x.iter_mut().enumerate() {
                     for (l, v) in row.iter_mut().enumerate() {
-                        *v = L4::load(&m[from.of(k, l, ch)..], from.ch);
+                        *v = V::load(&m[from.of(k, l, ch)..], from.ch);
                     }
                 }
-                let y = sandwich::<M, ALPHA>(&AT, x);
-                let bias = L4::load(&out.bias[ch..], 1);
+                let y = sandwich::<V, M, ALPHA>(&AT, x);
+                let bias = V::load(&out.bias[ch..], 1);
                 let plane = (b * cout + ch) * q; // out[b, ch, 0, 0]; lanes are planes q apart
                 if !out.pool {
                     for (i, row) in y.into_iter().enumerate() {
@@ -429,12 +466,12 @@ impl Winograd {
         // B dV Bᵀ per tile, added onto the input positions it covers (tiles overlap by two rows and
         // columns; positions in the zero padding are dropped).
         let (hw, (h, w)) = (self.h * self.w, (self.h, self.w));
-        self.each_tile(nb, |b, ty, tx, t| {
+        by_lanes!(cin, V => self.each_tile(nb, |b, ty, tx, t| {
             let from = Place { at: t * cin, row: ALPHA * t_all * cin, col: t_all * cin, ch: 1 };
             let to = Place { at: b * cin * hw + ty * M * w + tx * M, row: w, col: 1, ch: hw };
             let keep = |i, j| ty * M + i < h && tx * M + j < w;
-            transform::<ALPHA, ALPHA>(&B, &v, from, dx, to, keep, true, cin);
-        });
+            transform::<V, ALPHA, ALPHA>(&B, &v, from, dx, to, keep, true, cin);
+        }));
     }
 
     /// Values of the transformed weight gradient `du`.
