@@ -88,6 +88,16 @@ impl Lanes for L4 {
     }
 }
 
+/// Stores (or, with `add`, adds) the values of a vector's lanes to `dst[0], dst[stride], …`: the
+/// strided half of every [`Lanes::store`], one scalar store per lane.
+#[inline(always)]
+fn store_strided(lanes: &[f32], dst: &mut [f32], stride: usize, add: bool) {
+    for (i, &v) in lanes.iter().enumerate() {
+        let d = &mut dst[i * stride];
+        *d = if add { *d + v } else { v };
+    }
+}
+
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod imp {
     use super::Activation;
@@ -194,10 +204,7 @@ mod imp {
                 return;
             }
             let lanes = [f32x4_extract_lane::<0>(self.0), f32x4_extract_lane::<1>(self.0), f32x4_extract_lane::<2>(self.0), f32x4_extract_lane::<3>(self.0)];
-            for (i, v) in lanes.into_iter().enumerate() {
-                let d = &mut dst[i * stride];
-                *d = if add { *d + v } else { v };
-            }
+            super::store_strided(&lanes, dst, stride, add);
         }
 
         /// Per lane, the first maximum of the 2×2 window `[a, b]` over `[c, d]` and its position (0–3),
@@ -338,10 +345,7 @@ mod imp {
             }
             // SAFETY: `__m128` and `[f32; 4]` have the same size and every bit pattern is valid.
             let lanes: [f32; 4] = unsafe { core::mem::transmute(self.0) };
-            for (i, v) in lanes.into_iter().enumerate() {
-                let d = &mut dst[i * stride];
-                *d = if add { *d + v } else { v };
-            }
+            super::store_strided(&lanes, dst, stride, add);
         }
 
         /// Per lane, the first maximum of the 2×2 window `[a, b]` over `[c, d]` and its position (0–3),
@@ -450,10 +454,7 @@ mod imp {
         /// Stores to (or, with `add`, adds onto) `dst[0], dst[stride], …`.
         #[inline(always)]
         pub(in crate::ops) fn store(self, dst: &mut [f32], stride: usize, add: bool) {
-            for (i, v) in self.0.into_iter().enumerate() {
-                let d = &mut dst[i * stride];
-                *d = if add { *d + v } else { v };
-            }
+            super::store_strided(&self.0, dst, stride, add);
         }
 
         /// Per lane, the first maximum of the 2×2 window `[a, b]` over `[c, d]` and its position (0–3),
@@ -555,10 +556,7 @@ mod wide {
             }
             // `__m256` and `[f32; 8]` have the same size and every bit pattern is valid.
             let lanes: [f32; 8] = unsafe { core::mem::transmute(self.0) };
-            for (i, v) in lanes.into_iter().enumerate() {
-                let d = &mut dst[i * stride];
-                *d = if add { *d + v } else { v };
-            }
+            super::store_strided(&lanes, dst, stride, add);
         }
 
         #[inline(always)]

@@ -67,8 +67,9 @@ impl Kernels {
     pub const ALL: Self = Self { winograd: true, direct: true };
 
     /// What [`conv2d`] and [`conv2d_pool2x2`] use. Winograd everywhere: its transforms run on four
-    /// lanes of SIMD128 or SSE and save 2.25–4× of the products' multiplications, which pays against
-    /// gemm's 4-wide SIMD128 kernel in wasm32 and its AVX2 + FMA kernels natively alike. The direct
+    /// lanes of SIMD128 in wasm32 and on SSE or AVX lanes natively, and save 2.25–4× of the
+    /// products' multiplications, which pays against gemm's 4-wide SIMD128 kernel in wasm32 and its
+    /// AVX2 + FMA kernels natively alike. The direct
     /// kernel only in wasm32: natively gemm's wide kernels do the first layer's thin product faster
     /// than four lanes of broadcast multiply-adds with their four-plane scattered stores.
     pub const DEFAULT: Self = Self { winograd: true, direct: cfg!(target_arch = "wasm32") };

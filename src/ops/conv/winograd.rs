@@ -288,23 +288,23 @@ impl Winograd {
     pub(super) fn filters(&self, w: &[f32]) -> Vec<f32> {
         let (cin, cout) = (self.cin, self.cout);
         let mut u = vec![0f32; XI * cin * cout];
-        for ci in 0..cin {
-            // Lanes run over output channels.
+        // Lanes run over output channels.
+        by_lanes!(cout, V => for ci in 0..cin {
             let from = Place { at: ci * 9, row: 3, col: 1, ch: cin * 9 };
             let to = Place { at: ci * cout, row: ALPHA * cin * cout, col: cin * cout, ch: 1 };
-            by_lanes!(cout, V => transform::<V, 6, 3>(&G, w, from, &mut u, to, |_, _| true, false, cout));
-        }
+            transform::<V, 6, 3>(&G, w, from, &mut u, to, |_, _| true, false, cout);
+        });
         u
     }
 
     /// Adds the weight gradient `Gᵀ dU G` onto `dw (Cout, Cin, 3, 3)` from `du (36, Cin, Cout)`.
     pub(super) fn filter_grad(&self, du: &[f32], dw: &mut [f32]) {
         let (cin, cout) = (self.cin, self.cout);
-        for ci in 0..cin {
+        by_lanes!(cout, V => for ci in 0..cin {
             let from = Place { at: ci * cout, row: ALPHA * cin * cout, col: cin * cout, ch: 1 };
             let to = Place { at: ci * 9, row: 3, col: 1, ch: cin * 9 };
-            by_lanes!(cout, V => transform::<V, 3, 6>(&GT, du, from, dw, to, |_, _| true, true, cout));
-        }
+            transform::<V, 3, 6>(&GT, du, from, dw, to, |_, _| true, true, cout);
+        });
     }
 
     /// Copies `nb` maps `(C, hs', ws')` (the planes of channel `c` of image `b` at `src[c·cs + b·bs]`,
