@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['dist/**', 'bench-results/**', 'test-results/**', 'target/**', 'www/pkg/**', 'fuzz/**', 'node_modules/**'] },
+  { ignores: ['dist/**', 'bench-results/**', 'test-results/**', 'target/**', 'www/pkg/**', 'fuzz/**', 'node_modules/**', '.venv-peers/**'] },
   js.configs.recommended,
   {
     files: ['www/**/*.js'],
